@@ -1,0 +1,5 @@
+import sys
+
+from fahras.cli import main
+
+sys.exit(main())

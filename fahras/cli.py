@@ -1,0 +1,289 @@
+"""The ``fahras`` command: a thin layer over the library.
+
+Output is JSON when ``--json`` is given or when standard output is not a terminal (for
+machines), and a readable rendering on a terminal. Errors a user can cause are printed on one
+line (``fahras: error: ...``) with a non-zero exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+from fahras import __version__
+from fahras.errors import FahrasError, UsageError
+
+EXAMPLES = {
+    "main": """\
+examples:
+  fahras search "ما دور القنصليات؟"
+  fahras search "search and rescue at sea" -k 3 --json
+  fahras ask "Who opened the meeting?"
+  fahras serve                      # the web interface on http://127.0.0.1:7860
+  fahras passages --kind recommendation
+  fahras eval questions.tsv
+""",
+    "search": """\
+examples:
+  fahras search "حماية الأطفال المهربين"
+  fahras search "recommendation 8"
+  fahras search "Frontex" -k 3 --json
+  fahras search --queries questions.txt --json > results.jsonl
+  fahras search "focal points" --kind recommendation --part recommendations
+""",
+    "index": """\
+examples:
+  fahras index                       # the bundled report
+  fahras index report-2023.ar.txt report-2024.ar.txt --index ./my-index
+  fahras index --model /models/multilingual-e5-base
+""",
+    "passages": """\
+examples:
+  fahras passages --json | head
+  fahras passages --kind recommendation
+""",
+    "eval": """\
+examples:
+  fahras eval ../shared/eval/dev.tsv
+  fahras eval questions.tsv --json --details
+""",
+    "model": """\
+examples:
+  fahras model --json
+  FAHRAS_MODEL=/models/my-st-model fahras model
+""",
+}
+
+
+def _clean(text: str) -> str:
+    """Command-line text with undecodable bytes (lone surrogates) made U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _want_json(args) -> bool:
+    return bool(getattr(args, "json", False)) or not sys.stdout.isatty()
+
+
+def _progress() -> bool:
+    return sys.stderr.isatty()
+
+
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def _open_searcher(args):
+    from fahras.retrieval.searcher import Searcher
+
+    return Searcher.open(args.index, model=args.model, progress=_progress())
+
+
+def _read_queries(path: str) -> list[str]:
+    try:
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read the queries file {path}: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"the queries file {path} is not UTF-8 text") from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+# -- commands ------------------------------------------------------------------------------
+def cmd_search(args) -> int:
+    if args.queries is None and not args.query:
+        raise UsageError("give a query, or --queries FILE with one query per line")
+    if args.queries is not None and args.query:
+        raise UsageError("give either a query or --queries FILE, not both")
+    searcher = _open_searcher(args)
+    kwargs = dict(kinds=args.kind or None, parts=args.part or None, mode=args.mode)
+    if args.kind is None:
+        kwargs.pop("kinds")
+    if args.queries is not None:
+        for q in _read_queries(args.queries):
+            try:
+                _print_json(searcher.search(_clean(q), args.k, **kwargs).to_json())
+            except UsageError as e:
+                _print_json({"query": _clean(q), "error": str(e), "hits": []})
+        return 0
+    result = searcher.search(_clean(" ".join(args.query)), args.k, **kwargs)
+    if _want_json(args):
+        _print_json(result.to_json())
+    else:
+        print(render_search(result))
+    return 0
+
+
+def render_search(result) -> str:
+    lines = []
+    for note in result.notes:
+        lines.append(f"note: {note}")
+    if result.expansions:
+        terms = ", ".join(f"{e['source']} → {' / '.join(e['arabic'])}" for e in result.expansions)
+        lines.append(f"matched on: {terms}")
+    if not result.hits:
+        lines.append("no passages found")
+    for h in result.hits:
+        lines.append(f"{h.rank}. {h.label_ar} | {h.label_en}   (score {h.score:.3f})")
+        lines.append(f"   {h.section}")
+        snippet = h.text if len(h.text) <= 400 else h.text[:400] + "…"
+        lines.extend("   " + line for line in textwrap.wrap(snippet, 100))
+        lines.append("")
+    lines.append(f"({result.timings.get('total_ms', 0):.0f} ms)")
+    return "\n".join(lines)
+
+
+def cmd_index(args) -> int:
+    from fahras.index.builder import build_index
+
+    manifest = build_index(args.paths or None, index_dir=args.index, model=args.model,
+                           progress=_progress())
+    summary = {
+        "path": manifest["path"], "documents": [d["id"] for d in manifest["documents"]],
+        "passages": manifest["n_passages"], "sentences": manifest["n_sentences"],
+        "model": manifest["model"]["name"], "seconds": manifest["build_seconds"],
+    }
+    if _want_json(args):
+        _print_json(summary)
+    else:
+        print(f"Indexed {summary['passages']} passages ({summary['sentences']} sentences) of "
+              f"{', '.join(summary['documents'])} with {summary['model']} in "
+              f"{summary['seconds']} s -> {summary['path']}")
+    return 0
+
+
+def cmd_passages(args) -> int:
+    from fahras.index.builder import load_documents
+
+    docs = load_documents(args.paths or None)
+    rows = [p for d in docs for p in d.passages if not args.kind or p.kind in args.kind]
+    if _want_json(args):
+        _print_json({"documents": [d.metadata() for d in docs],
+                     "passages": [p.to_json() for p in rows]})
+    else:
+        for p in rows:
+            first = p.text.split("\n")[0]
+            print(f"{p.id:<34} {p.label_en:<20} {first[:70]}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from fahras.retrieval.evaluate import evaluate_searcher, load_questions, render_report
+
+    questions = load_questions(args.file)
+    searcher = _open_searcher(args)
+    report = evaluate_searcher(searcher, questions, mode=args.mode)
+    if _want_json(args):
+        _print_json(report.to_json(details=args.details))
+    else:
+        print(render_report(report, args.details))
+    return 0
+
+
+def cmd_model(args) -> int:
+    from fahras.index import model as model_mod
+
+    if args.bench:
+        _print_json(model_mod.benchmark(args.model))
+        return 0
+    info = model_mod.resolve(args.model, progress=_progress())
+    if _want_json(args):
+        _print_json(info.to_json())
+    else:
+        print(f"{info.name}\n  path:   {info.path}\n  dim:    {info.dim}\n  sha256: {info.sha256}")
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------------
+def _common(p: argparse.ArgumentParser, index: bool = True) -> None:
+    p.add_argument("--model", help="embedding model: e5-small (default), a local "
+                   "sentence-transformers folder, or a hub id (env FAHRAS_MODEL)")
+    if index:
+        p.add_argument("--index", type=Path, help="index folder (default: $FAHRAS_HOME/index)")
+    p.add_argument("--json", action="store_true", help="print JSON (default when piped)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="fahras", formatter_class=fmt, epilog=EXAMPLES["main"],
+        description="Fahras (فهرس): search and question answering over Arabic UN reports, "
+                    "in Arabic or English, offline.")
+    parser.add_argument("--version", action="version", version=f"fahras {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("search", help="find the passages that answer a query",
+                       formatter_class=fmt, epilog=EXAMPLES["search"])
+    p.add_argument("query", nargs="*", help="the query, in Arabic or English")
+    p.add_argument("-k", type=int, default=10, help="number of passages (default 10)")
+    p.add_argument("--queries", metavar="FILE", help="one query per line ('-' for stdin); "
+                   "prints one JSON object per line")
+    p.add_argument("--kind", action="append", choices=("paragraph", "recommendation", "heading"),
+                   help="only passages of this kind (repeatable)")
+    p.add_argument("--part", action="append",
+                   choices=("introduction", "recommendations", "deliberations", "organization",
+                            "adoption", "other"), help="only this part of the report (repeatable)")
+    p.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid",
+                   help="hybrid (default), lexical only or dense only")
+    _common(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("index", help="build the index (default: the bundled report)",
+                       formatter_class=fmt, epilog=EXAMPLES["index"])
+    p.add_argument("paths", nargs="*", help="report files (UTF-8 text)")
+    _common(p)
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("passages", help="list the passages of the report(s)",
+                       formatter_class=fmt, epilog=EXAMPLES["passages"])
+    p.add_argument("paths", nargs="*", help="report files (default: the bundled report)")
+    p.add_argument("--kind", action="append", choices=("paragraph", "recommendation", "heading"))
+    p.add_argument("--json", action="store_true", help="print JSON (default when piped)")
+    p.set_defaults(func=cmd_passages)
+
+    p = sub.add_parser("eval", help="score a question file (hit@1, hit@5, MRR@10, nDCG@10)",
+                       formatter_class=fmt, epilog=EXAMPLES["eval"])
+    p.add_argument("file", help="tab-separated questions (see docs/evaluation.md)")
+    p.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid")
+    p.add_argument("--details", action="store_true", help="include every question's result")
+    _common(p)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("model", help="provision the embedding model and show it",
+                       formatter_class=fmt, epilog=EXAMPLES["model"])
+    p.add_argument("--bench", action="store_true",
+                   help="measure conversion, load and query-encoding time and memory")
+    _common(p, index=False)
+    p.set_defaults(func=cmd_model)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except FahrasError as e:
+        print(f"fahras: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("fahras: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except MemoryError:
+        print("fahras: error: out of memory", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,350 @@
+"""The structure of a UN report: document metadata and the passages a researcher can cite.
+
+A report in the UN's Arabic plain-text layout is read line by line into:
+
+- document metadata from the header (distribution, date, language, original language, title);
+- headings (chapters «أولاً - مقدمة», sections «باء - ...») that give every passage its section path;
+- numbered paragraphs («17- ...»), each whole: a line with no number after a page break continues
+  the paragraph before it, and list lines («(أ) ...», «- 2- ...») stay inside their paragraph;
+- recommendations: the heading «التوصية N» and the text under it are one passage.
+
+Lettered and numbered list items stay inside their paragraph or recommendation (so a passage
+retrieves with its context) and are recorded as :class:`Item` spans, so that an answer inside
+item (هـ) of paragraph 28 can be cited as «الفقرة 28 (هـ)» / "Paragraph 28 (e)".
+
+The passage text is the report's own text: only the paragraph number, the ``- `` bullet prefix
+and the line breaks of the layout are not part of it. Nothing is normalized here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from fahras.errors import CorpusError
+
+CHAPTERS = {
+    "أولا": "I", "ثانيا": "II", "ثالثا": "III", "رابعا": "IV", "خامسا": "V",
+    "سادسا": "VI", "سابعا": "VII", "ثامنا": "VIII", "تاسعا": "IX", "عاشرا": "X",
+}
+SECTIONS = {
+    "ألف": "A", "باء": "B", "جيم": "C", "دال": "D", "هاء": "E", "واو": "F", "زاي": "G",
+    "حاء": "H", "طاء": "I", "ياء": "J", "كاف": "K", "لام": "L", "ميم": "M",
+}
+# UN Arabic documents letter their lists in abjad order; the English versions use a, b, c...
+ITEM_LETTERS = {
+    "أ": "a", "ب": "b", "ج": "c", "د": "d", "هـ": "e", "ه": "e", "و": "f", "ز": "g", "ح": "h",
+    "ط": "i", "ي": "j", "ك": "k", "ل": "l", "م": "m", "ن": "n",
+}
+# Which part of a report a chapter is, read from its heading (for filters).
+PARTS = (
+    ("التوصيات", "recommendations"),
+    ("المداولات", "deliberations"),
+    ("تنظيم", "organization"),
+    ("مقدمة", "introduction"),
+    ("اعتماد التقرير", "adoption"),
+)
+PART_LABELS = {
+    "introduction": ("مقدمة", "Introduction"),
+    "recommendations": ("التوصيات", "Recommendations"),
+    "deliberations": ("ملخص المداولات", "Summary of deliberations"),
+    "organization": ("المسائل التنظيمية", "Organizational matters"),
+    "adoption": ("اعتماد التقرير", "Adoption of the report"),
+    "other": ("أخرى", "Other"),
+}
+KINDS = ("paragraph", "recommendation", "heading")
+SECTION_SEP = " › "
+
+_TANWEEN = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652"
+_CHAPTER_RE = re.compile(r"^((?:%s)[%s]*)\s*-\s*(\S.*)$" % ("|".join(CHAPTERS), _TANWEEN))
+_SECTION_RE = re.compile(r"^(%s)\s*-\s*(\S.*)$" % "|".join(SECTIONS))
+_RECOMMENDATION_RE = re.compile(r"^التوصية\s+(\d+)$")
+_NUMBERED_RE = re.compile(r"^(\d+)\s*-\s+(\S.*)$")
+_LETTERED_RE = re.compile(r"^\(([\u0621-\u064a\u0640]{1,2})\)\s+(\S.*)$")
+_BULLET_RE = re.compile(r"^-\s+")
+_DATE_RE = re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4}$")
+
+
+@dataclass(frozen=True)
+class Item:
+    """A list item inside a passage: its marker as printed («هـ», «2») and its span in the text."""
+
+    marker: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One citable unit of a report. ``text`` is the report's own text, never normalized."""
+
+    id: str
+    doc: str
+    kind: str
+    number: str | None
+    label_ar: str
+    label_en: str
+    section: str
+    section_en: str
+    part: str
+    text: str
+    order: int
+    line: int
+    items: tuple[Item, ...] = ()
+
+    def item_at(self, offset: int) -> Item | None:
+        """The list item that contains character ``offset`` of the text, if any."""
+        for item in self.items:
+            if item.start <= offset < item.end:
+                return item
+        return None
+
+    def cite_labels(self, offset: int | None = None) -> tuple[str, str]:
+        """Arabic and English labels, narrowed to the list item at ``offset`` when there is one."""
+        item = self.item_at(offset) if offset is not None else None
+        if item is None:
+            return self.label_ar, self.label_en
+        latin = ITEM_LETTERS.get(item.marker, item.marker)
+        return f"{self.label_ar} ({item.marker})", f"{self.label_en} ({latin})"
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["items"] = [asdict(i) for i in self.items]
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Passage":
+        d = dict(d)
+        d["items"] = tuple(Item(**i) for i in d.get("items", ()))
+        return cls(**d)
+
+
+@dataclass
+class Document:
+    """A parsed report: header metadata and its passages in reading order."""
+
+    id: str
+    title: str
+    body: str
+    date: str | None
+    language: str | None
+    original_language: str | None
+    distribution: str | None
+    sha256: str
+    source: str
+    passages: list[Passage] = field(default_factory=list)
+
+    @property
+    def citable(self) -> list[Passage]:
+        return [p for p in self.passages if p.kind != "heading"]
+
+    def metadata(self) -> dict:
+        d = asdict(self)
+        del d["passages"]
+        return d
+
+
+def read_text(path: str | Path) -> str:
+    """Read a corpus file as UTF-8, refusing with a clear message what is not a usable report."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CorpusError(f"corpus file not found: {path}") from None
+    except IsADirectoryError:
+        raise CorpusError(f"{path} is a folder; give the path of a report (.txt)") from None
+    except OSError as e:
+        raise CorpusError(f"cannot read {path}: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise CorpusError(
+            f"{path} is not UTF-8 text (invalid byte at position {e.start}); "
+            "save the report as UTF-8 and try again"
+        ) from None
+    if not text.strip():
+        raise CorpusError(f"{path} is empty")
+    return text
+
+
+def doc_id_for(path: str | Path) -> str:
+    """A stable, readable document id from the file name (``wg-som-2024-report.ar``)."""
+    stem = Path(path).name
+    if stem.endswith(".txt"):
+        stem = stem[: -len(".txt")]
+    return re.sub(r"[^\w.\-]+", "-", stem).strip("-") or "document"
+
+
+def load_report(path: str | Path, doc_id: str | None = None) -> Document:
+    """Read and parse a report file."""
+    text = read_text(path)
+    doc = parse_report(text, doc_id or doc_id_for(path), source=str(path))
+    if not doc.citable:
+        raise CorpusError(
+            f"no numbered paragraphs or recommendations found in {path}; "
+            "Fahras expects a UN report in its plain-text layout («1- ...», «التوصية 1»)"
+        )
+    return doc
+
+
+def _part_of(heading: str) -> str:
+    for keyword, part in PARTS:
+        if keyword in heading:
+            return part
+    return "other"
+
+
+class _Builder:
+    """Accumulates the lines of the passage being read, with its list items."""
+
+    def __init__(self, kind: str, number: str | None, line: int):
+        self.kind, self.number, self.line = kind, number, line
+        self.text = ""
+        self.items: list[Item] = []
+        self._open_item: tuple[str, int] | None = None
+
+    def add(self, content: str, *, marker: str | None = None, new_line: bool = False) -> None:
+        if marker is not None:
+            self._close_item()
+            new_line = True
+        if self.text:
+            self.text += "\n" if new_line else " "
+        start = len(self.text)
+        self.text += content
+        if marker is not None:
+            self._open_item = (marker, start)
+
+    def _close_item(self) -> None:
+        if self._open_item is not None:
+            marker, start = self._open_item
+            self.items.append(Item(marker, start, len(self.text)))
+            self._open_item = None
+
+    def finish(self) -> tuple[str, tuple[Item, ...]]:
+        self._close_item()
+        return self.text, tuple(self.items)
+
+
+def parse_report(text: str, doc_id: str, source: str = "") -> Document:
+    """Parse the text of a report (see the module docstring for the layout it reads)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    meta: dict[str, str | None] = {"distribution": None, "date": None, "language": None,
+                                   "original_language": None}
+    title_lines: list[str] = []
+    passages: list[Passage] = []
+    chapter: tuple[str, str, str, str] | None = None  # (heading, roman, part, marker)
+    section: tuple[str, str] | None = None  # (heading, letter)
+    current: _Builder | None = None
+    last_paragraph = 0
+    in_body = False
+
+    def section_path() -> tuple[str, str]:
+        ar = [h for h in (chapter and chapter[0], section and section[0]) if h]
+        en = []
+        if chapter:
+            en.append(f"Chapter {chapter[1]}")
+        if section:
+            en.append(f"Section {chapter[1] + '.' if chapter else ''}{section[1]}")
+        return SECTION_SEP.join(ar), SECTION_SEP.join(en)
+
+    def flush() -> None:
+        nonlocal current
+        if current is None:
+            return
+        body, items = current.finish()
+        sec_ar, sec_en = section_path()
+        n = current.number
+        if current.kind == "paragraph":
+            pid, label_ar, label_en = f"p{n}", f"الفقرة {n}", f"Paragraph {n}"
+        else:
+            pid, label_ar, label_en = f"r{n}", f"التوصية {n}", f"Recommendation {n}"
+        passages.append(Passage(
+            id=f"{doc_id}:{pid}", doc=doc_id, kind=current.kind, number=n, label_ar=label_ar,
+            label_en=label_en, section=sec_ar, section_en=sec_en,
+            part=chapter[2] if chapter else "other", text=body, order=len(passages),
+            line=current.line, items=items,
+        ))
+        current = None
+
+    def add_heading(heading: str, number: str, label_ar: str, label_en: str, line: int) -> None:
+        sec_ar, sec_en = section_path()
+        passages.append(Passage(
+            id=f"{doc_id}:h{number}", doc=doc_id, kind="heading", number=number,
+            label_ar=label_ar, label_en=label_en, section=sec_ar, section_en=sec_en,
+            part=chapter[2] if chapter else "other", text=heading, order=len(passages), line=line,
+        ))
+
+    for lineno, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        m = _CHAPTER_RE.match(line)
+        if m:
+            flush()
+            in_body = True
+            marker = m.group(1)
+            roman = CHAPTERS[marker.rstrip(_TANWEEN)]
+            chapter, section = (line, roman, _part_of(line), marker), None
+            add_heading(line, roman, marker, f"Chapter {roman}", lineno)
+            continue
+        if not in_body:
+            if line.startswith("Distr.:"):
+                meta["distribution"] = line.split(":", 1)[1].strip()
+            elif line.startswith("Original:"):
+                meta["original_language"] = line.split(":", 1)[1].strip()
+            elif _DATE_RE.match(line):
+                meta["date"] = line
+            elif re.fullmatch(r"[A-Z][a-z]+", line) and meta["language"] is None:
+                meta["language"] = line
+            else:
+                title_lines.append(line)
+            continue
+        m = _SECTION_RE.match(line)
+        if m:
+            flush()
+            letter = SECTIONS[m.group(1)]
+            section = (line, letter)
+            roman = chapter[1] if chapter else ""
+            chapter_marker = chapter[3] if chapter else ""
+            add_heading(line, f"{roman}.{letter}", f"{chapter_marker} - {m.group(1)}".strip(" -"),
+                        f"Section {roman}.{letter}".replace(" .", " "), lineno)
+            continue
+        m = _RECOMMENDATION_RE.match(line)
+        if m:
+            flush()
+            current = _Builder("recommendation", m.group(1), lineno)
+            continue
+        bullet = _BULLET_RE.match(line)
+        content = line[bullet.end():] if bullet else line
+        m = _NUMBERED_RE.match(content)
+        if m and int(m.group(1)) == last_paragraph + 1:
+            flush()
+            last_paragraph += 1
+            current = _Builder("paragraph", m.group(1), lineno)
+            current.add(m.group(2))
+        elif current is None:
+            # Text outside any paragraph (a title line in the body): not citable, so skipped.
+            pass
+        elif m:
+            current.add(content, marker=m.group(1))
+        elif (lm := _LETTERED_RE.match(content)):
+            current.add(content, marker=lm.group(1))
+        elif not current.text:
+            current.add(content)  # the text under «التوصية N»
+        else:
+            # A line with no marker: after a page break it continues the sentence before it;
+            # a bulleted one is a list line of its own.
+            current.add(content, new_line=bool(bullet))
+    flush()
+
+    title = " ".join(title_lines[1:]) if len(title_lines) > 1 else " ".join(title_lines)
+    body = title_lines[0] if len(title_lines) > 1 else ""
+    return Document(
+        id=doc_id, title=title, body=body, date=meta["date"], language=meta["language"],
+        original_language=meta["original_language"], distribution=meta["distribution"],
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), source=source,
+        passages=passages,
+    )
+

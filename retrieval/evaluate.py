@@ -1,0 +1,230 @@
+"""Scoring a question file: hit@1, hit@5, MRR@10, nDCG@10 and answer accuracy.
+
+The file format is the development set's (tab-separated, UTF-8, header row): ``id``, ``lang``,
+``kind``, ``query``, ``anchors`` (exact substrings of the report separated by ``|``; the right
+passage is any passage whose original text contains one of them) and ``answer_contains``
+(optional; strings of which the answer must contain one). Extra columns are ignored, so a file
+of questions the report cannot answer can add an ``answerable`` column set to ``no``.
+
+Passages are matched by anchors, not ids, so any segmentation can be scored.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fahras.errors import UsageError
+
+CUTOFF = 10
+REQUIRED_COLUMNS = ("id", "lang", "kind", "query", "anchors")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    lang: str
+    kind: str
+    query: str
+    anchors: tuple[str, ...]
+    answer_contains: tuple[str, ...] = ()
+    answerable: bool = True
+
+
+def _split(cell: str | None) -> tuple[str, ...]:
+    return tuple(s.strip() for s in (cell or "").split("|") if s.strip())
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    """Read a question file, refusing with a clear message one that is not in the format."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    except FileNotFoundError:
+        raise UsageError(f"question file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text") from None
+    if not rows:
+        raise UsageError(f"{path} has no questions (a header row and one question per line)")
+    missing = [c for c in REQUIRED_COLUMNS if c not in rows[0]]
+    if missing:
+        raise UsageError(f"{path} lacks the column(s) {', '.join(missing)}; "
+                         f"expected tab-separated columns {', '.join(REQUIRED_COLUMNS)}")
+    out = []
+    for row in rows:
+        answerable = (row.get("answerable") or "yes").strip().lower() not in ("no", "false", "0")
+        out.append(Question(
+            id=row["id"].strip(), lang=(row["lang"] or "").strip(), kind=(row["kind"] or "").strip(),
+            query=row["query"] or "", anchors=_split(row["anchors"]),
+            answer_contains=_split(row.get("answer_contains")), answerable=answerable,
+        ))
+    return out
+
+
+def is_relevant(text: str, anchors: Iterable[str]) -> bool:
+    return any(a in text for a in anchors)
+
+
+def first_relevant_rank(texts: Sequence[str], anchors: Sequence[str]) -> int | None:
+    """1-based rank of the first passage text containing an anchor, or None."""
+    for rank, text in enumerate(texts, start=1):
+        if is_relevant(text, anchors):
+            return rank
+    return None
+
+
+def ndcg(relevances: Sequence[bool], n_relevant: int, cutoff: int = CUTOFF) -> float:
+    """Binary-relevance nDCG@cutoff (gain 1, discount log2(rank + 1))."""
+    dcg = sum(1.0 / math.log2(r + 1) for r, rel in enumerate(relevances[:cutoff], start=1) if rel)
+    ideal = sum(1.0 / math.log2(r + 1) for r in range(1, min(n_relevant, cutoff) + 1))
+    return dcg / ideal if ideal else 0.0
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    rank: int | None
+    ndcg: float
+    top_id: str | None = None
+    answer_text: str | None = None
+    answer_found: bool | None = None
+
+    @property
+    def answer_correct(self) -> bool | None:
+        if not self.question.answer_contains or self.answer_found is None:
+            return None
+        text = self.answer_text or ""
+        return any(s in text for s in self.question.answer_contains)
+
+
+def score_ranking(question: Question, texts: Sequence[str], n_relevant: int,
+                  top_id: str | None = None) -> QuestionResult:
+    rels = [is_relevant(t, question.anchors) for t in texts[:CUTOFF]]
+    return QuestionResult(question, first_relevant_rank(texts[:CUTOFF], question.anchors),
+                          ndcg(rels, n_relevant), top_id)
+
+
+@dataclass
+class Metrics:
+    n: int = 0
+    hit1: float = 0.0
+    hit5: float = 0.0
+    mrr10: float = 0.0
+    ndcg10: float = 0.0
+    answer_n: int = 0
+    answer_accuracy: float | None = None
+    refused: float | None = None
+
+    def to_json(self) -> dict:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+def aggregate(results: Sequence[QuestionResult]) -> Metrics:
+    m = Metrics(n=len(results))
+    if not results:
+        return m
+    m.hit1 = sum(r.rank == 1 for r in results) / m.n
+    m.hit5 = sum(r.rank is not None and r.rank <= 5 for r in results) / m.n
+    m.mrr10 = sum(1.0 / r.rank for r in results if r.rank) / m.n
+    m.ndcg10 = sum(r.ndcg for r in results) / m.n
+    graded = [r for r in results if r.answer_correct is not None]
+    m.answer_n = len(graded)
+    if graded:
+        m.answer_accuracy = sum(bool(r.answer_correct) for r in graded) / len(graded)
+    asked = [r for r in results if r.answer_found is not None]
+    if asked:
+        m.refused = sum(not r.answer_found for r in asked) / len(asked)
+    return m
+
+
+@dataclass
+class Report:
+    overall: Metrics
+    by_lang: dict[str, Metrics] = field(default_factory=dict)
+    by_kind: dict[str, Metrics] = field(default_factory=dict)
+    results: list[QuestionResult] = field(default_factory=list)
+
+    def to_json(self, details: bool = False) -> dict:
+        d = {
+            "overall": self.overall.to_json(),
+            "by_lang": {k: v.to_json() for k, v in self.by_lang.items()},
+            "by_kind": {k: v.to_json() for k, v in self.by_kind.items()},
+        }
+        if details:
+            d["questions"] = [{
+                "id": r.question.id, "lang": r.question.lang, "kind": r.question.kind,
+                "query": r.question.query, "rank": r.rank, "top_id": r.top_id,
+                "answer": r.answer_text, "answer_correct": r.answer_correct,
+                "found": r.answer_found,
+            } for r in self.results]
+        return d
+
+
+def build_report(results: Sequence[QuestionResult]) -> Report:
+    by_lang: dict[str, list] = defaultdict(list)
+    by_kind: dict[str, list] = defaultdict(list)
+    for r in results:
+        by_lang[r.question.lang].append(r)
+        by_kind[r.question.kind].append(r)
+    return Report(
+        overall=aggregate(results),
+        by_lang={k: aggregate(v) for k, v in sorted(by_lang.items())},
+        by_kind={k: aggregate(v) for k, v in sorted(by_kind.items())},
+        results=list(results),
+    )
+
+
+def evaluate(questions: Sequence[Question], rank: Callable[[str], Sequence[tuple[str, str]]],
+             corpus_texts: Sequence[str]) -> Report:
+    """Score ``rank(query) -> [(passage id, passage text), ...]`` on answerable questions."""
+    results = []
+    for q in questions:
+        if not q.answerable:
+            continue
+        ranked = rank(q.query)
+        n_rel = sum(is_relevant(t, q.anchors) for t in corpus_texts)
+        results.append(score_ranking(q, [t for _, t in ranked], n_rel,
+                                     ranked[0][0] if ranked else None))
+    return build_report(results)
+
+
+def evaluate_searcher(searcher, questions: Sequence[Question], mode: str = "hybrid",
+                      k: int = CUTOFF) -> Report:
+    """Score a :class:`~fahras.retrieval.searcher.Searcher` on the answerable questions."""
+    texts = [p.text for p in searcher.passages if p.kind != "heading"]
+
+    def rank(query: str):
+        return [(h.id, h.text) for h in searcher.search(query, k, mode=mode).hits]
+
+    return evaluate(questions, rank, texts)
+
+
+def _fmt(v) -> str:
+    return "   -" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
+
+
+def render_report(report: Report, details: bool = False) -> str:
+    """A readable table of a report: overall, per language, per kind."""
+    head = f"{'':14}{'n':>5}{'hit@1':>8}{'hit@5':>8}{'MRR@10':>8}{'nDCG@10':>9}{'answer':>8}"
+    lines = [head, "-" * len(head)]
+
+    def row(name: str, m: Metrics) -> str:
+        return (f"{name:14}{m.n:>5}{_fmt(m.hit1):>8}{_fmt(m.hit5):>8}{_fmt(m.mrr10):>8}"
+                f"{_fmt(m.ndcg10):>9}{_fmt(m.answer_accuracy):>8}")
+
+    lines.append(row("overall", report.overall))
+    for name, m in report.by_lang.items():
+        lines.append(row(f"lang={name}", m))
+    for name, m in report.by_kind.items():
+        lines.append(row(f"kind={name}", m))
+    if details:
+        lines.append("")
+        for r in report.results:
+            mark = "ok " if r.rank == 1 else ("top5" if r.rank and r.rank <= 5 else "MISS")
+            lines.append(f"{mark:5}{r.question.id:6} rank={r.rank or '-':>2}  {r.question.query}")
+    return "\n".join(lines)

@@ -1,0 +1,300 @@
+"""The search API that the CLI and the UI call: ``Searcher.open().search(query, k)``.
+
+One search:
+1. the query is analyzed (:mod:`fahras.retrieval.query`): script, terms, structural reference;
+2. lexical scores: BM25 over the analyzed terms (:mod:`fahras.retrieval.lexical`);
+3. dense scores: the query embedded once with the model's ``query`` prompt; a passage scores
+   the mean of its own cosine and its best sentence's cosine (a long paragraph is often about
+   several things; its best sentence says whether one of them is the question's);
+4. fusion (:mod:`fahras.retrieval.fusion`): min-max normalized scores combined with weights that
+   depend on the query's script; a passage named by the query («التوصية 8») is put first.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from fahras import config
+from fahras.errors import UsageError
+from fahras.index import store
+from fahras.index.report import KINDS, Passage
+from fahras.retrieval import fusion
+from fahras.retrieval.dense import DenseIndex
+from fahras.retrieval.lexical import LexicalIndex
+from fahras.retrieval.query import (
+    SPECIFIC_SHARE,
+    WEIGHTS_ARABIC,
+    WEIGHTS_LATIN,
+    WEIGHTS_LATIN_NO_MATCH,
+    QueryAnalysis,
+    analyze_query,
+)
+
+DEFAULT_KINDS = ("paragraph", "recommendation")
+MODES = ("hybrid", "lexical", "dense")
+MAX_QUERY_CHARS = 5000
+MAX_K = 100
+# Weight of a passage's own cosine against its best sentence's cosine in its dense score.
+PASSAGE_VS_SENTENCE = 0.5
+
+
+@dataclass
+class Hit:
+    rank: int
+    passage: Passage
+    score: float
+    lexical: float
+    dense: float
+    pinned: bool = False
+
+    def __getattr__(self, name):  # id, kind, number, label_ar... come from the passage
+        if name == "passage":
+            raise AttributeError(name)
+        return getattr(self.passage, name)
+
+    def to_json(self) -> dict:
+        p = self.passage
+        return {
+            "rank": self.rank, "id": p.id, "kind": p.kind, "number": p.number,
+            "label_ar": p.label_ar, "label_en": p.label_en, "section": p.section,
+            "section_en": p.section_en, "part": p.part, "doc": p.doc, "text": p.text,
+            "score": round(self.score, 6),
+            "scores": {"lexical": round(self.lexical, 6), "dense": round(self.dense, 6)},
+            "pinned": self.pinned,
+        }
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    analysis: QueryAnalysis
+    expansions: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "hits": [h.to_json() for h in self.hits],
+            "expansions": self.expansions,
+            "notes": self.notes,
+            "took_ms": round(self.timings.get("total_ms", 0.0), 2),
+        }
+
+
+@dataclass
+class Scored:
+    """Scores of every passage for one query (arrays aligned with ``Searcher.passages``)."""
+
+    analysis: QueryAnalysis
+    fused: np.ndarray
+    lexical: np.ndarray
+    dense: np.ndarray
+    eligible: np.ndarray
+    pinned: list[int]
+    expansions: list[dict]
+    notes: list[str]
+    timings: dict[str, float]
+    query_vector: np.ndarray | None = None
+
+    def order(self) -> list[int]:
+        """Eligible passages, pinned first, then by fused score (ties: reading order)."""
+        idx = np.flatnonzero(self.eligible)
+        rest = idx[np.lexsort((idx, -self.fused[idx]))]
+        pinned = [i for i in self.pinned if self.eligible[i]]
+        return pinned + [int(i) for i in rest if i not in pinned]
+
+
+def check_query(query: str) -> str:
+    """Refuse what cannot be searched, with a message a user understands."""
+    if not isinstance(query, str):
+        raise UsageError("the query must be text")
+    q = query.strip()
+    if not q:
+        raise UsageError("the query is empty; type a question or some words to search for")
+    if len(q) > MAX_QUERY_CHARS:
+        raise UsageError(f"the query is {len(q):,} characters long; the limit is "
+                         f"{MAX_QUERY_CHARS:,} (a few paragraphs)")
+    if not any(c.isalnum() for c in q):
+        raise UsageError("the query has no letters or digits to search for")
+    return q
+
+
+class Searcher:
+    """Hybrid search over one index. Cheap to query; the model loads on first dense use."""
+
+    def __init__(self, data: store.IndexData, model: str | None = None,
+                 index_dir: Path | None = None):
+        self.data = data
+        self.index_dir = index_dir
+        self.model_spec = config.model_spec(model)
+        self.passages: list[Passage] = data.passages
+        self.documents = data.documents
+        self._by_id = {p.id: i for i, p in enumerate(self.passages)}
+        self.lexical = LexicalIndex(data.terms)
+        self.dense = DenseIndex(data.vectors)
+        self.sentence_rows = np.asarray(data.sentences, dtype=np.int64).reshape(-1, 3)
+        self.sentence_dense = DenseIndex(data.sentence_vectors) if len(self.sentence_rows) else None
+        self._embedder = None
+        self.expander = None  # set by the cross-lingual module when available
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None, model: str | None = None,
+             build_if_missing: bool = True, progress: bool = False) -> "Searcher":
+        """Open an index (building it from the bundled report if there is none yet), after
+        checking that it was built by this Fahras with the same model."""
+        from fahras.index.builder import build_index, check_compatible
+        from fahras.index.embedder import identity
+
+        index_dir = Path(index_dir) if index_dir else config.default_index_dir()
+        if not store.exists(index_dir) and build_if_missing:
+            build_index(index_dir=index_dir, model=model, progress=progress)
+        _, manifest = store.read_manifest(index_dir)
+        name, sha, _dim = identity(model)
+        check_compatible(index_dir, manifest, name, sha)
+        return cls(store.read_index(index_dir), model=model, index_dir=index_dir)
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from fahras.index.embedder import get_embedder
+
+            self._embedder = get_embedder(self.model_spec)
+        return self._embedder
+
+    def warm_up(self) -> None:
+        """Load the model now (a server does this once at start-up)."""
+        self.encode_query("تهريب المهاجرين")
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.embedder.encode_queries([text])[0]
+
+    # -- lookup --------------------------------------------------------------------------
+    def passage(self, passage_id: str) -> Passage:
+        try:
+            return self.passages[self._by_id[passage_id]]
+        except KeyError:
+            raise UsageError(f"no passage with id {passage_id!r}") from None
+
+    def find(self, kind: str, number: str) -> list[int]:
+        return [i for i, p in enumerate(self.passages) if p.kind == kind and p.number == number]
+
+    # -- scoring -------------------------------------------------------------------------
+    def dense_scores(self, qvec: np.ndarray) -> np.ndarray:
+        """Each passage's dense score: mean of its cosine and its best sentence's cosine."""
+        passage_cos = self.dense.scores(qvec)
+        if self.sentence_dense is None:
+            return passage_cos
+        sent_cos = self.sentence_dense.scores(qvec)
+        best = np.full(len(self.passages), -np.inf)
+        np.maximum.at(best, self.sentence_rows[:, 0], sent_cos)
+        has = np.isfinite(best)
+        out = passage_cos.copy()
+        out[has] = PASSAGE_VS_SENTENCE * passage_cos[has] + (1 - PASSAGE_VS_SENTENCE) * best[has]
+        return out
+
+    def lexical_query(self, analysis: QueryAnalysis, expansions: list[dict]) -> dict[str, float]:
+        """Weighted lexical terms: all of an Arabic query's; a Latin query's specific ones, plus
+        its Arabic expansions."""
+        if analysis.latin:
+            limit = max(2, SPECIFIC_SHARE * self.lexical.n_docs)
+            weights = {t: 1.0 for t in analysis.terms if 0 < self.lexical.doc_freq(t) <= limit}
+        else:
+            weights = {t: 1.0 for t in analysis.terms}
+        for exp in expansions:
+            for term in exp.get("terms", ()):
+                weights[term] = max(weights.get(term, 0.0), float(exp.get("weight", 0.5)))
+        return weights
+
+    def score(self, query: str, *, kinds=DEFAULT_KINDS, parts=None, docs=None,
+              mode: str = "hybrid") -> Scored:
+        """Score every passage for a query (the work behind :meth:`search`)."""
+        if mode not in MODES:
+            raise UsageError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        t0 = time.perf_counter()
+        q = check_query(query)
+        analysis = analyze_query(q)
+        timings: dict[str, float] = {}
+        notes: list[str] = []
+        expansions = self.expander(analysis) if (self.expander and mode != "dense") else []
+
+        n = len(self.passages)
+        eligible = np.ones(n, dtype=bool)
+        kinds = tuple(kinds) if kinds else KINDS
+        unknown = set(kinds) - set(KINDS)
+        if unknown:
+            raise UsageError(f"unknown passage kind {sorted(unknown)[0]!r}; kinds are {', '.join(KINDS)}")
+        eligible &= np.array([p.kind in kinds for p in self.passages])
+        if parts:
+            eligible &= np.array([p.part in parts for p in self.passages])
+        if docs:
+            eligible &= np.array([p.doc in docs for p in self.passages])
+
+        lexical = np.zeros(n)
+        if mode in ("hybrid", "lexical"):
+            t = time.perf_counter()
+            lexical = self.lexical.scores(self.lexical_query(analysis, expansions))
+            timings["lexical_ms"] = (time.perf_counter() - t) * 1000
+        dense = np.zeros(n)
+        qvec = None
+        if mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            qvec = self.encode_query(q)
+            timings["encode_ms"] = (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
+            dense = self.dense_scores(qvec)
+            timings["dense_ms"] = (time.perf_counter() - t) * 1000
+
+        idx = np.flatnonzero(eligible)
+        fused = np.zeros(n)
+        if len(idx):
+            if mode == "lexical":
+                fused[idx] = lexical[idx]
+            elif mode == "dense":
+                fused[idx] = dense[idx]
+            else:
+                if analysis.latin:
+                    w = WEIGHTS_LATIN if lexical[idx].max(initial=0) > 0 else WEIGHTS_LATIN_NO_MATCH
+                else:
+                    w = WEIGHTS_ARABIC
+                runs = [{int(i): lexical[i] for i in idx}, {int(i): dense[i] for i in idx}]
+                combined = fusion.interpolate(runs, w)
+                for i, s in combined.items():
+                    fused[i] = s
+
+        pinned: list[int] = []
+        if analysis.ref is not None:
+            pinned = self.find(analysis.ref.kind, analysis.ref.number)
+            if not pinned:
+                word = "paragraph" if analysis.ref.kind == "paragraph" else "recommendation"
+                notes.append(f"there is no {word} {analysis.ref.number} in the index")
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        return Scored(analysis, fused, lexical, dense, eligible, pinned, expansions, notes,
+                      timings, qvec)
+
+    def search(self, query: str, k: int = 10, *, kinds=DEFAULT_KINDS, parts=None, docs=None,
+               mode: str = "hybrid") -> SearchResult:
+        """The ``k`` best passages for a query (Arabic or English), best first."""
+        if not isinstance(k, int) or k < 1:
+            raise UsageError("the number of results must be a whole number of at least 1")
+        k = min(k, MAX_K)
+        scored = self.score(query, kinds=kinds, parts=parts, docs=docs, mode=mode)
+        return self.result(scored, k)
+
+    def result(self, scored: Scored, k: int) -> SearchResult:
+        order = scored.order()[:k]
+        top = float(scored.fused[scored.eligible].max()) if scored.eligible.any() else 0.0
+        hits = []
+        for rank, i in enumerate(order, start=1):
+            pinned = i in scored.pinned
+            score = max(float(scored.fused[i]), top) if pinned else float(scored.fused[i])
+            hits.append(Hit(rank, self.passages[i], score, float(scored.lexical[i]),
+                            float(scored.dense[i]), pinned))
+        return SearchResult(scored.analysis.text, hits, scored.analysis, scored.expansions,
+                            scored.notes, scored.timings)

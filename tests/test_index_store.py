@@ -1,0 +1,152 @@
+"""The index on disk: plain files, atomic generations, damage and mismatch detection."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from fahras.errors import IndexError_
+from fahras.index import store
+from fahras.index.builder import build_index
+from fahras.retrieval.searcher import Searcher
+
+
+@pytest.fixture
+def built(tmp_path):
+    path = tmp_path / "index"
+    build_index(index_dir=path, model="hash")
+    return path
+
+
+def gen_of(path):
+    return store.current_generation(path)
+
+
+def test_files_are_plain_json_and_npy(built):
+    gen = gen_of(built)
+    names = sorted(p.name for p in gen.iterdir())
+    assert names == ["documents.json", "manifest.json", "passages.json", "sentence_vectors.npy",
+                     "sentences.npy", "terms.json", "vectors.npy"]
+    manifest = json.loads((gen / "manifest.json").read_text())
+    assert manifest["model"]["name"] == "hash"
+    assert manifest["normalizer_version"] == "1"
+    assert manifest["n_passages"] == 84
+    assert manifest["documents"][0]["id"] == "wg-som-2024-report.ar"
+    vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+    assert vectors.shape == (84, 256) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_rebuild_switches_generations_and_keeps_one_previous(built):
+    first = gen_of(built)
+    build_index(index_dir=built, model="hash")
+    second = gen_of(built)
+    build_index(index_dir=built, model="hash")
+    third = gen_of(built)
+    assert len({first, second, third}) == 3
+    assert not first.exists() and second.exists() and third.exists()
+
+
+def test_crash_before_switch_leaves_previous_index(built):
+    before = gen_of(built)
+    reference = Searcher.open(built, model="hash").search("الأطفال المهربين", 5).to_json()
+
+    def crash(gen):
+        raise KeyboardInterrupt("killed")
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(index_dir=built, model="hash", before_switch=crash)
+    assert gen_of(built) == before
+    again = Searcher.open(built, model="hash").search("الأطفال المهربين", 5).to_json()
+    reference.pop("took_ms"), again.pop("took_ms")
+    assert again == reference
+
+
+@pytest.mark.parametrize("name", ["vectors.npy", "terms.json", "passages.json", "sentences.npy"])
+def test_truncated_or_modified_files_are_detected(built, name):
+    path = gen_of(built) / name
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexError_, match=rf"damaged \({name} does not match.*fahras index"):
+        Searcher.open(built, model="hash")
+    # Same size, one byte changed: caught by the hash.
+    path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    with pytest.raises(IndexError_, match="truncated or modified"):
+        Searcher.open(built, model="hash")
+
+
+def test_missing_file_and_manifest(built):
+    gen = gen_of(built)
+    (gen / "terms.json").unlink()
+    with pytest.raises(IndexError_, match=r"terms.json is missing"):
+        Searcher.open(built, model="hash")
+    (gen / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexError_, match="manifest.json is unreadable"):
+        Searcher.open(built, model="hash")
+    (gen / "manifest.json").unlink()
+    with pytest.raises(IndexError_, match="manifest.json is missing"):
+        Searcher.open(built, model="hash")
+
+
+def test_no_index_and_no_build(tmp_path):
+    with pytest.raises(IndexError_, match="there is no index .* fahras index"):
+        Searcher.open(tmp_path / "nothing", model="hash", build_if_missing=False)
+
+
+def test_search_builds_the_index_on_first_use(tmp_path):
+    path = tmp_path / "fresh"
+    s = Searcher.open(path, model="hash")
+    assert store.exists(path)
+    assert s.search("التوصية 8", 1).hits[0].label_en == "Recommendation 8"
+
+
+def test_model_mismatch_is_refused(built):
+    gen = gen_of(built)
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["model"] = {"name": "other-model", "sha256": "0" * 64, "dim": 256}
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexError_, match=r"built with the model 'other-model', not 'hash'.*"
+                                          r"fahras index --model 'hash'"):
+        Searcher.open(built, model="hash")
+
+
+def test_normalizer_or_format_mismatch_is_refused(built):
+    gen = gen_of(built)
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["normalizer_version"] = "0"
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexError_, match="normalizer v0; this Fahras uses v1"):
+        Searcher.open(built, model="hash")
+    manifest["format"] = 99
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexError_, match="format 99"):
+        Searcher.open(built, model="hash")
+
+
+def test_no_pickle_anywhere(built):
+    for p in gen_of(built).iterdir():
+        if p.suffix == ".npy":
+            np.load(p, allow_pickle=False)  # raises if an object array was stored
+    assert not any(p.suffix in (".pkl", ".pickle") for p in built.rglob("*"))
+
+
+def test_concurrent_writers_are_serialized(built):
+    import threading
+
+    errors = []
+
+    def rebuild():
+        try:
+            build_index(index_dir=built, model="hash")
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=rebuild) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert Searcher.open(built, model="hash").search("فيينا", 1).hits
+    assert os.path.isdir(gen_of(built))
