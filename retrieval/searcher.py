@@ -217,8 +217,10 @@ class Searcher:
         """Score every passage for a query (the work behind :meth:`search`)."""
         if mode not in MODES:
             raise UsageError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
-        t0 = time.perf_counter()
         q = check_query(query)
+        if mode != "lexical":
+            self.embedder  # a one-time model load is not part of a search's time
+        t0 = time.perf_counter()
         analysis = analyze_query(q)
         timings: dict[str, float] = {}
         notes: list[str] = []
