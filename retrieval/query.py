@@ -28,7 +28,7 @@ _REFS = (
 # Fusion weights (lexical, dense) after min-max normalization, by the query's script. Arabic
 # BM25 with this normalization is the stronger signal on Arabic questions; dense carries the
 # paraphrases. For Latin-script queries the lexical side only carries the specific terms.
-WEIGHTS_ARABIC = (0.7, 0.3)
+WEIGHTS_ARABIC = (0.6, 0.4)
 WEIGHTS_LATIN = (0.5, 1.0)
 WEIGHTS_LATIN_NO_MATCH = (0.0, 1.0)
 # A Latin-script query's term counts on the lexical side if at most this share of passages has it.

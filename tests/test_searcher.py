@@ -5,7 +5,7 @@ import pytest
 
 from fahras.errors import UsageError
 from fahras.retrieval import fusion
-from fahras.retrieval.query import analyze_query
+from fahras.retrieval.query import WEIGHTS_ARABIC, analyze_query
 
 
 @pytest.mark.parametrize("query, label", [
@@ -67,7 +67,9 @@ def test_hybrid_equals_reference_fusion(hash_searcher):
     scored = s.score(query)
     idx = np.flatnonzero(scored.eligible)
     lex, den = scored.lexical[idx], scored.dense[idx]
-    ref = 0.7 * (lex - lex.min()) / (lex.max() - lex.min()) + 0.3 * (den - den.min()) / (den.max() - den.min())
+    w_lex, w_dense = WEIGHTS_ARABIC
+    ref = (w_lex * (lex - lex.min()) / (lex.max() - lex.min())
+           + w_dense * (den - den.min()) / (den.max() - den.min()))
     assert np.allclose(scored.fused[idx], ref)
     hits = s.search(query, 3).hits
     assert hits[0].id == s.passages[idx[np.argmax(ref)]].id
