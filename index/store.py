@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -36,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from fahras.errors import IndexError_
+from fahras.fsutil import fsync_dir, sha256_file
 from fahras.index.report import Passage
 
 FORMAT_VERSION = 1
@@ -55,22 +55,6 @@ class IndexData:
     sentences: np.ndarray
     sentence_vectors: np.ndarray
     manifest: dict = field(default_factory=dict)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write_file(path: Path, write) -> None:
@@ -138,18 +122,18 @@ def write_index(index_dir: Path, data: IndexData, manifest: dict,
         }
         for name, arr in arrays.items():
             _write_file(gen / name, lambda f, a=arr: np.save(f, a, allow_pickle=False))
-        files = {name: {"sha256": _sha256(gen / name), "bytes": (gen / name).stat().st_size}
+        files = {name: {"sha256": sha256_file(gen / name), "bytes": (gen / name).stat().st_size}
                  for name in (*JSON_FILES, *ARRAY_FILES)}
         full = {"format": FORMAT_VERSION, **manifest, "files": files}
         _write_file(gen / "manifest.json",
                     lambda f: f.write(json.dumps(full, ensure_ascii=False, indent=2).encode()))
-        _fsync_dir(gen)
+        fsync_dir(gen)
         if before_switch is not None:
             before_switch(gen)
         tmp = index_dir / f".CURRENT.{os.getpid()}"
         _write_file(tmp, lambda f: f.write(gen.name.encode()))
         os.replace(tmp, index_dir / "CURRENT")
-        _fsync_dir(index_dir)
+        fsync_dir(index_dir)
         _remove_old_generations(index_dir, keep=gen)
         return gen
 
@@ -194,7 +178,7 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
         meta = manifest["files"].get(name)
         if meta is None or not path.is_file():
             raise IndexError_(f"the index at {index_dir} is damaged ({name} is missing); {REBUILD_HINT}")
-        if path.stat().st_size != meta.get("bytes") or (verify and _sha256(path) != meta.get("sha256")):
+        if path.stat().st_size != meta.get("bytes") or (verify and sha256_file(path) != meta.get("sha256")):
             raise IndexError_(f"the index at {index_dir} is damaged ({name} does not match its "
                               f"manifest: truncated or modified); {REBUILD_HINT}")
     try:
