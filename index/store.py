@@ -106,7 +106,8 @@ def write_index(index_dir: Path, data: IndexData, manifest: dict,
     """
     index_dir = Path(index_dir)
     with write_lock(index_dir):
-        gen = index_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
+        # One clock reading, zero-padded: names sort in the order generations were written.
+        gen = index_dir / f"gen-{time.time_ns():020d}-{os.getpid()}"
         gen.mkdir()
         payloads = {
             "documents.json": _dump_json(data.documents),
