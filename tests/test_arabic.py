@@ -98,3 +98,10 @@ def test_script_detection():
     assert script_of("CTOC/COP/WG.7/2024/1") == "latin"
     assert script_of("2024") == "none"
     assert script_of("دور Frontex في البحر") == "arabic"
+
+
+def test_stop_words_are_written_in_normalized_form():
+    from fahras.retrieval.arabic import STOP_WORDS
+
+    assert all(normalize(w) == w for w in STOP_WORDS)
+    assert analyze("على لدى") == []
