@@ -300,3 +300,10 @@ class Searcher:
                             float(scored.dense[i]), pinned))
         return SearchResult(scored.analysis.text, hits, scored.analysis, scored.expansions,
                             scored.notes, scored.timings)
+
+    def ask(self, question: str, k: int = 5, **filters):
+        """The sentence that answers ``question``, cited, or ``found=False`` with the closest
+        passages (see :mod:`fahras.retrieval.answer`)."""
+        from fahras.retrieval.answer import ask
+
+        return ask(self, question, k, **filters)

@@ -1,0 +1,312 @@
+"""Answers: the sentence of the report that answers a question, cited, or an honest refusal.
+
+No extractive-QA model or reranker can be had offline, and small generative models invent
+facts, so the answer is extractive: among the sentences of the best passages, the one that
+answers the question, in the report's own words, with its paragraph (or list item) label.
+
+One ``ask`` is one search (the question is encoded once) plus a little arithmetic:
+
+1. :meth:`Searcher.score` scores every passage; the hits are the search's own hits;
+2. the candidates are the sentences of the ``POOL`` best passages and the ``DENSE_POOL``
+   sentences nearest to the question anywhere (sentence vectors were computed when the index
+   was built; the question's vector is ``Scored.query_vector``); when the question names a
+   passage («التوصية 8»), that passage's sentences;
+3. each candidate gets :func:`sentence_score`, a weighted sum of
+   - ``dense``: its cosine with the question minus the best candidate's cosine;
+   - ``lexical``: the IDF-weighted share of the question's content it covers
+     (:mod:`fahras.retrieval.coverage`; English questions: numbers, symbols and the Arabic
+     expansions of ``Scored.expansions``);
+   - ``passage``: its passage's fused score relative to the best passage's;
+   - ``cue``: whether it has what the question's type asks for (:mod:`fahras.retrieval.cues`:
+     a date for "when", a number for "how many", ...);
+4. the best candidate is the answer -- extended to the list it introduces when it ends with a
+   colon -- unless the evidence is too weak: :func:`refusal_probability`, a logistic model of
+   a few features (:func:`evidence`) whose coefficients are fitted by
+   ``python -m fahras.retrieval.calibrate_answers``. Then ``found`` is false, there is no
+   answer, and the closest passages are still listed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fahras.retrieval.coverage import Bag, coverage, query_units
+from fahras.retrieval.cues import question_type, sentence_cues, titled_words, type_match
+
+# Passages whose sentences compete for the answer.
+POOL = 6
+# Sentences nearest to the question (by cosine) that compete too, wherever they are.
+DENSE_POOL = 8
+# Weights of the sentence score (see ``python -m fahras.retrieval.calibrate_answers``).
+WEIGHTS = {"dense": 10.0, "lexical": 1.0, "passage": 1.0, "cue": 0.5}
+# Refusal model: P(refuse) = sigmoid(bias + sum(coef_f * feature_f)); refuse when >= THRESHOLD.
+REFUSAL_COEF = {"bias": 0.0, "cosine": 0.0, "topicality": 0.0, "missing": 0.0,
+                "absent": 0.0, "cue_missing": 0.0}
+REFUSAL_THRESHOLD = 0.5
+# A unit of a question is specific when at most this share of the passages has it.
+SPECIFIC_SHARE = 0.1
+
+
+# -- the sentence table of an index -----------------------------------------------------------
+@dataclass
+class SentenceTable:
+    """Per-sentence (and per-passage) data that an ``ask`` needs, computed once per searcher."""
+
+    rows: np.ndarray                      # (passage index, start, end) of each sentence
+    by_passage: dict[int, list[int]]
+    bags: list[Bag]                       # each sentence's words
+    cues: list[frozenset[str]]
+    titled: list[Bag]                     # words followed by a title («راشدي، قائد»)
+    passage_bags: dict[int, Bag]
+    corpus: Bag                           # every word of the index
+    centroid: np.ndarray | None           # mean sentence vector: q . centroid = mean cosine
+
+    @classmethod
+    def build(cls, searcher) -> "SentenceTable":
+        rows = searcher.sentence_rows
+        by_passage: dict[int, list[int]] = {}
+        bags, cues, titled = [], [], []
+        for r, (pi, a, b) in enumerate(rows):
+            text = searcher.passages[int(pi)].text[int(a):int(b)]
+            by_passage.setdefault(int(pi), []).append(r)
+            bags.append(Bag.of(text))
+            cues.append(sentence_cues(text))
+            titled.append(titled_words(text))
+        passage_bags = {i: Bag.of(searcher.passages[i].text) for i in by_passage}
+        corpus = Bag.union(passage_bags.values())
+        centroid = None
+        if searcher.sentence_dense is not None and len(rows):
+            centroid = searcher.sentence_dense.vectors.mean(axis=0)
+        return cls(rows, by_passage, bags, cues, titled, passage_bags, corpus, centroid)
+
+
+_TABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def sentence_table(searcher) -> SentenceTable:
+    table = _TABLES.get(searcher)
+    if table is None:
+        table = _TABLES[searcher] = SentenceTable.build(searcher)
+    return table
+
+
+# -- results ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Answer:
+    """The answering sentence: the report's own words and where they are."""
+
+    text: str
+    passage_id: str
+    label_ar: str
+    label_en: str
+    start: int
+    end: int
+    score: float
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "passage_id": self.passage_id, "label_ar": self.label_ar,
+                "label_en": self.label_en, "start": self.start, "end": self.end,
+                "score": round(self.score, 6)}
+
+
+@dataclass
+class Candidate:
+    """A sentence competing to be the answer, with its features."""
+
+    row: int
+    passage: int
+    start: int
+    end: int
+    cosine: float
+    dense: float
+    lexical: float
+    passage_score: float
+    cue: float
+    score: float = 0.0
+
+
+@dataclass
+class AskResult:
+    query: str
+    found: bool
+    answer: Answer | None
+    hits: list
+    search: object = None                         # the SearchResult behind the hits
+    best: Candidate | None = None                 # the best sentence, even when refused
+    evidence: dict = field(default_factory=dict)  # the refusal model's features
+    timings: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "found": self.found,
+            "answer": self.answer.to_json() if self.answer else None,
+            "hits": [h.to_json() for h in self.hits],
+        }
+
+
+# -- scoring ----------------------------------------------------------------------------------
+def sentence_score(c: Candidate, weights: dict | None = None) -> float:
+    w = weights or WEIGHTS
+    return (w["dense"] * c.dense + w["lexical"] * c.lexical + w["passage"] * c.passage_score
+            + w["cue"] * c.cue)
+
+
+@dataclass
+class _Question:
+    """What is computed once per question: its units, type and terms."""
+
+    units: list
+    qtype: str | None
+    keys: list  # every word of every unit
+
+    @classmethod
+    def of(cls, searcher, scored, table: SentenceTable) -> "_Question":
+        a = scored.analysis
+        units = query_units(a, scored.expansions, searcher.lexical, table.corpus)
+        keys = [k for u in units for alt in u.alternatives for k in alt]
+        return cls(units, question_type(a.normalized), keys)
+
+
+def candidates(searcher, scored, pool: int = POOL, dense_pool: int = DENSE_POOL,
+               weights: dict | None = None, question: _Question | None = None) -> list[Candidate]:
+    """The sentences of the ``pool`` best passages and the ``dense_pool`` sentences nearest to
+    the question, scored, best first."""
+    table = sentence_table(searcher)
+    order = scored.order()
+    if not order:
+        return []
+    q = question or _Question.of(searcher, scored, table)
+    pinned = [i for i in scored.pinned if scored.eligible[i]]
+    top = pinned or order[:pool]  # a question that names a passage is about that passage
+    rows = [r for i in top for r in table.by_passage.get(i, ())]
+    dense_ok = scored.query_vector is not None and searcher.sentence_dense is not None
+    if dense_ok and not pinned and dense_pool:
+        # The sentences nearest to the question anywhere: a passage about many things can
+        # rank low while one of its sentences is the answer.
+        ids, _ = searcher.sentence_dense.search(scored.query_vector, dense_pool * 2)
+        taken = set(rows)
+        near = [int(r) for r in ids if scored.eligible[int(table.rows[int(r)][0])]]
+        rows += [r for r in near[:dense_pool] if r not in taken]
+    if not rows:
+        return []
+    if dense_ok:
+        cos = searcher.sentence_dense.vectors[rows] @ np.asarray(scored.query_vector, np.float32)
+    else:
+        cos = np.zeros(len(rows))
+    best_cos = float(cos.max())
+    fused = scored.fused
+    top_fused = max(float(fused[order[0]]), 1e-9)
+    out = []
+    for r, c in zip(rows, cos):
+        pi, a, b = (int(x) for x in table.rows[r])
+        lex = coverage(q.units, table.bags[r])
+        pscore = 1.0 if pi in pinned else max(0.0, float(fused[pi])) / top_fused
+        cue = type_match(q.qtype, table.cues[r], table.titled[r], q.keys) or 0.0
+        cand = Candidate(r, pi, a, b, float(c), float(c) - best_cos, lex or 0.0, pscore, cue)
+        cand.score = sentence_score(cand, weights)
+        out.append(cand)
+    out.sort(key=lambda x: (-x.score, x.row))
+    return out
+
+
+def evidence(searcher, scored, best: Candidate, question: _Question | None = None) -> dict:
+    """The refusal model's features for the best candidate:
+
+    - ``cosine``: its cosine with the question;
+    - ``topicality``: the question's mean cosine with all the report's sentences (a question
+      about football is far from all of them);
+    - ``missing``: the IDF-weighted share of the question's content its passage lacks;
+    - ``absent``: the IDF-weighted share of the question's content the whole report lacks;
+    - ``cue_missing``: 1 when the question's type asks for something the sentence lacks.
+    """
+    table = sentence_table(searcher)
+    q = question or _Question.of(searcher, scored, table)
+    bag = table.passage_bags.get(best.passage, table.bags[best.row])
+    cov = coverage(q.units, bag)
+    in_report = coverage(q.units, table.corpus)
+    match = type_match(q.qtype, table.cues[best.row], table.titled[best.row], q.keys)
+    topical = 0.0
+    if scored.query_vector is not None and table.centroid is not None:
+        topical = float(np.dot(table.centroid, scored.query_vector))
+    limit = SPECIFIC_SHARE * searcher.lexical.n_docs
+    specific = [u for u in q.units
+                if min(searcher.lexical.doc_freq(k.stem) for alt in u.alternatives for k in alt) <= limit]
+    cov_s = coverage(specific, bag)
+    in_report_s = coverage(specific, table.corpus)
+    return {
+        "missing_specific": 0.0 if cov_s is None else 1.0 - cov_s,
+        "absent_specific": 0.0 if in_report_s is None else 1.0 - in_report_s,
+        "n_specific": len(specific),
+        "cosine": best.cosine,
+        "topicality": topical,
+        "missing": 0.0 if cov is None else 1.0 - cov,
+        "absent": 0.0 if in_report is None else 1.0 - in_report,
+        "cue_missing": 1.0 if match == 0.0 else 0.0,
+        "qtype": q.qtype,
+        "pinned": bool(scored.pinned),
+    }
+
+
+def refusal_probability(ev: dict, coef: dict | None = None) -> float:
+    coef = coef or REFUSAL_COEF
+    z = coef["bias"] + sum(c * float(ev[f]) for f, c in coef.items() if f != "bias")
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def _answer_span(passage, table: SentenceTable, best: Candidate) -> tuple[int, int]:
+    """The sentence, extended to the end of the list it introduces when it ends with a colon."""
+    start, end = best.start, best.end
+    if passage.text[start:end].rstrip().endswith(":"):
+        after = [r for r in table.by_passage.get(best.passage, []) if table.rows[r][1] >= end]
+        if after:
+            end = int(table.rows[after[-1]][2])
+    return start, end
+
+
+def ask(searcher, question: str, k: int = 5, *, kinds=None, parts=None, docs=None,
+        mode: str = "hybrid", weights: dict | None = None, coef: dict | None = None,
+        threshold: float | None = None) -> AskResult:
+    """Answer a question with a sentence of the report, or say that it is not there."""
+    from fahras.errors import UsageError
+    from fahras.retrieval.searcher import DEFAULT_KINDS, MAX_K
+
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise UsageError("the number of results must be a whole number of at least 1")
+    k = min(k, MAX_K)
+    scored = searcher.score(question, kinds=kinds or DEFAULT_KINDS, parts=parts, docs=docs,
+                            mode=mode)
+    return answer_scored(searcher, scored, k, weights=weights, coef=coef, threshold=threshold)
+
+
+def answer_scored(searcher, scored, k: int, *, weights: dict | None = None,
+                  coef: dict | None = None, threshold: float | None = None) -> AskResult:
+    """:func:`ask` after the scoring (for callers that already have a ``Scored``)."""
+    t0 = time.perf_counter()
+    result = searcher.result(scored, k)
+    table = sentence_table(searcher)
+    q = _Question.of(searcher, scored, table)
+    ranked = candidates(searcher, scored, weights=weights, question=q)
+    out = AskResult(result.query, False, None, result.hits, result)
+    if ranked:
+        best = ranked[0]
+        ev = evidence(searcher, scored, best, q)
+        ev["p_refuse"] = 0.0 if ev["pinned"] else refusal_probability(ev, coef)
+        out.best, out.evidence = best, ev
+        limit = REFUSAL_THRESHOLD if threshold is None else threshold
+        if ev["p_refuse"] < limit:
+            passage = searcher.passages[best.passage]
+            start, end = _answer_span(passage, table, best)
+            label_ar, label_en = passage.cite_labels(start)
+            out.found = True
+            out.answer = Answer(passage.text[start:end], passage.id, label_ar, label_en,
+                                start, end, best.score)
+    out.timings = dict(scored.timings)
+    out.timings["answer_ms"] = (time.perf_counter() - t0) * 1000
+    out.timings["total_ms"] = scored.timings.get("total_ms", 0.0) + out.timings["answer_ms"]
+    return out

@@ -1,0 +1,136 @@
+"""Question types and answer cues: what a question asks for, and what a sentence offers.
+
+A question's type comes from its wording (normalized, so «متى» and «متي» are one):
+
+| type | Arabic | English | a sentence answers it when it has |
+|---|---|---|---|
+| when | متى، في أي عام/تاريخ | when, what date/year | a date: a month name or a year |
+| how_many | كم، ما عدد | how many/much, number of | a number: digits or a number word |
+| who | من (opening the question) | who, whom | an agent: a title, «السيد/ة», a body, a name with its country «... (اليونان)» |
+| symbol | أي قرار، ما الوثيقة | which resolution/document | a symbol: ``3/5``, ``CTOC/COP/WG.7/2024/1`` |
+| role | ما وظيفة/منصب | position, job, title, X's role | a title right after one of the question's words (a name): «محمد راشدي، قائد شعبة» |
+| where | أين، في أي مدينة | where, which city | (no cue: places are left to the other signals) |
+
+The word lists are written normalized (ة → ه, ئ → ي, أ → ا) and are general vocabulary of UN reports (month names of both Arabic calendars,
+number words, titles), not words of any particular question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from collections.abc import Iterable
+
+from fahras.retrieval.arabic import normalize, tokenize
+from fahras.retrieval.coverage import Bag, Key
+
+_QTYPES = (
+    # (type, pattern on normalized text): normalized Arabic has ه for ة and ا for أ/إ/آ.
+    ("when", re.compile(r"(?:^|\s)(?:متي|when)(?:\s|$)|(?:في|ب)\s*اي\s+(?:تاريخ|عام|سنه|يوم|شهر)|"
+                        r"ما\s+(?:هو\s+)?تاريخ|\b(?:what|which)\s+(?:date|day|year|month)s?\b|"
+                        r"\bon\s+what\s+(?:date|day)\b|\bin\s+what\s+year\b")),
+    ("how_many", re.compile(r"(?:^|\s)كم\s|(?:^|\s)(?:ما|كم)\s+(?:هو\s+)?عدد|\bhow\s+(?:many|much)\b|"
+                            r"\b(?:what|the)\s+number\s+of\b")),
+    ("who", re.compile(r"^\s*(?:و|ف)?من\s+(?!بين|اجل|خلال|حيث|ثم)|\bwho(?:m|se)?\b|"
+                       r"اسم\s+(?:ال)?(?:متكلم|ممثل|رييس|مندوب|مراقب|شخص|مدير|منسق)|"
+                       r"\bname\s+of\s+the\s+(?:speaker|representative|chair|person|director|delegate)")),
+    ("symbol", re.compile(r"(?:^|\s)(?:ب?اي|ما)\s+(?:هو\s+|هي\s+)?(?:ال)?(?:قرار|مقرر|وثيقه)(?:\s|$)|"
+                          r"\b(?:which|what)\s+(?:resolution|decision|document)s?\b")),
+    ("role", re.compile(r"(?:^|\s)(?:ما|وما)\s+(?:هي|هو)?\s*(?:وظيفه|منصب|صفه|مهنه|دور)\s|"
+                        r"\b(?:position|job|title|post)\b|'s\s+(?:role|function)\b")),
+    ("where", re.compile(r"(?:^|\s)اين(?:\s|$)|\bwhere\b|\b(?:which|what)\s+(?:city|place|venue)\b|"
+                         r"في\s+اي\s+(?:مدينه|مكان)")),
+)
+
+_MONTHS = frozenset("""
+يناير فبراير مارس ابريل مايو يونيه يونيو يوليه يوليو اغسطس سبتمبر اكتوبر نوفمبر ديسمبر
+كانون شباط اذار نيسان ايار حزيران تموز اب ايلول تشرين
+january february march april may june july august september october november december
+""".split())
+_NUMBER_WORDS = frozenset("""
+واحد واحده احد احدي اثنان اثنين اثنتان اثنتين ثلاث ثلاثه اربع اربعه خمس خمسه ست سته سبع سبعه
+ثمان ثماني ثمانيه تسع تسعه عشر عشره عشرون عشرين ثلاثون ثلاثين اربعون اربعين خمسون خمسين ستون
+ستين سبعون سبعين ثمانون ثمانين تسعون تسعين مايه ميه مايتان مايتين ميات الف الاف الفا مليون
+ملايين بليون مليار
+one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
+hundred hundreds thousand thousands million millions billion dozen
+""".split())
+# Words that name who did something in a UN report: persons (titles, functions) and bodies.
+_AGENT_WORDS = frozenset("""
+السيد السيده السيدات الرييس رييس رييسا رييسه الرييسين رييسي نايب نايبه مدير مديره منسق منسقه
+قايد مستشار مستشاره المدعي ممثل ممثله ممثلو ممثلي المراقب المراقبه المراقبون الامانه الوفد
+وفد الوزير وزير وزيره المقرر السفير السفيره
+mr mrs ms dr chair chairs co-chair president director coordinator representative observer
+secretariat minister ambassador rapporteur
+""".split())
+# Titles and functions (a subset of the words above): what a "position" question asks for.
+_TITLE_WORDS = frozenset("""
+رييس رييسه نايب نايبه مدير مديره منسق منسقه قايد مستشار مستشاره المدعي وزير وزيره المقرر سفير
+سفيره امين امينه مفوض مفوضه
+chair director coordinator head deputy minister ambassador rapporteur adviser advisor
+commissioner prosecutor officer
+""".split())
+TITLE_WINDOW = 3
+_PERSON_IN_PARENS = re.compile(r"[^\W\d_]{2,}\s*\([^()\d]{2,40}\)")
+_SYMBOL = re.compile(r"\d+/\d+|(?=.*\d)(?=.*[a-z])[a-z0-9]+(?:[/.\-][a-z0-9]+)+")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def question_type(normalized_query: str) -> str | None:
+    """The type of a normalized question (see the module docstring), or None."""
+    for name, pattern in _QTYPES:
+        if pattern.search(normalized_query):
+            return name
+    return None
+
+
+def _bare(form: str) -> str:
+    """A token without a leading و/ف conjunction (for looking words up in the lists above)."""
+    if len(form) > 3 and form[0] in "وف" and form[1:2] != "ا":
+        return form[1:]
+    return form
+
+
+def sentence_cues(text: str) -> frozenset[str]:
+    """What a sentence offers as an answer: ``date``, ``number``, ``agent``, ``symbol``."""
+    norm = normalize(text)
+    cues = set()
+    forms = [t.form for t in tokenize(text)]
+    bare = {_bare(f) for f in forms} | set(forms)
+    parts = {p for f in forms for p in re.split(r"[/.\-_]", f)}
+    if _YEAR.search(norm) or (parts | bare) & _MONTHS:
+        cues.add("date")
+    if any(f.isdigit() for f in forms) or bare & _NUMBER_WORDS or any(
+            (_bare(f)[:-1] in _NUMBER_WORDS and _bare(f)[-1] in "هي") for f in forms):
+        cues.add("number")
+    if bare & _AGENT_WORDS or _PERSON_IN_PARENS.search(text):
+        cues.add("agent")
+    if any(_SYMBOL.fullmatch(f) for f in forms):
+        cues.add("symbol")
+    return frozenset(cues)
+
+
+def titled_words(text: str, window: int = TITLE_WINDOW) -> Bag:
+    """The words of a sentence followed closely by a title or function («محمد راشدي، قائد
+    شعبة»): what answers "what is X's position?" when X is one of them."""
+    tokens = tokenize(text)
+    forms = [t.form for t in tokens]
+    return Bag(tok for i, tok in enumerate(tokens)
+               if any(_bare(g) in _TITLE_WORDS or g in _TITLE_WORDS
+                      for g in forms[i + 1:i + 1 + window]))
+
+
+_WANTED_CUE = {"when": "date", "how_many": "number", "who": "agent", "symbol": "symbol"}
+
+
+def type_match(qtype: str | None, cues: frozenset[str], titled: Bag,
+               keys: Iterable[Key]) -> float | None:
+    """1.0 when a sentence (its ``cues`` and ``titled`` words) has what a question of type
+    ``qtype`` asks for, 0.0 when it does not, None for a type with no cue. A "position"
+    question wants one of its own words ``keys`` (a name) followed closely by a title."""
+    if qtype == "role":
+        return 1.0 if any(titled.has(k) for k in keys) else 0.0
+    wanted = _WANTED_CUE.get(qtype)
+    if wanted is None:
+        return None
+    return 1.0 if wanted in cues else 0.0
