@@ -20,36 +20,48 @@ One ``ask`` is one search (the question is encoded once) plus a little arithmeti
    - ``cue``: whether it has what the question's type asks for (:mod:`fahras.retrieval.cues`:
      a date for "when", a number for "how many", ...);
 4. the best candidate is the answer -- extended to the list it introduces when it ends with a
-   colon -- unless the evidence is too weak: :func:`refusal_probability`, a logistic model of
-   a few features (:func:`evidence`) whose coefficients are fitted by
-   ``python -m fahras.retrieval.calibrate_answers``. Then ``found`` is false, there is no
-   answer, and the closest passages are still listed.
+   colon -- unless the evidence is too weak (:func:`refuse`: it lacks what the question's type
+   asks for, the report lacks the word the question asks about, its passage lacks most of
+   the question's specific content, or the question is far from the report; the limits are
+   fitted by ``python -m fahras.retrieval.calibrate_answers``). Then ``found`` is false,
+   there is no answer, ``reason`` says why, and the closest passages are still listed.
 """
 
 from __future__ import annotations
 
-import math
+import json
 import time
 import weakref
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
-from fahras.retrieval.coverage import Bag, coverage, query_units
-from fahras.retrieval.cues import question_type, sentence_cues, titled_words, type_match
+from fahras.retrieval.coverage import QUESTION_FRAME, Bag, coverage, query_units
+from fahras.retrieval.cues import (
+    focus,
+    is_question,
+    question_type,
+    sentence_cues,
+    titled_words,
+    type_match,
+)
 
 # Passages whose sentences compete for the answer.
 POOL = 6
 # Sentences nearest to the question (by cosine) that compete too, wherever they are.
 DENSE_POOL = 8
-# Weights of the sentence score (see ``python -m fahras.retrieval.calibrate_answers``).
-WEIGHTS = {"dense": 10.0, "lexical": 1.0, "passage": 1.0, "cue": 0.5}
-# Refusal model: P(refuse) = sigmoid(bias + sum(coef_f * feature_f)); refuse when >= THRESHOLD.
-REFUSAL_COEF = {"bias": 0.0, "cosine": 0.0, "topicality": 0.0, "missing": 0.0,
-                "absent": 0.0, "cue_missing": 0.0}
-REFUSAL_THRESHOLD = 0.5
 # A unit of a question is specific when at most this share of the passages has it.
 SPECIFIC_SHARE = 0.1
+# The fitted model (sentence-score weights, refusal rule): plain numbers in
+# data/answer_model.json, written by ``python -m fahras.retrieval.calibrate_answers --write``.
+MODEL_FILE = Path(__file__).parent / "data" / "answer_model.json"
+
+
+@lru_cache(maxsize=1)
+def default_model() -> dict:
+    return json.loads(MODEL_FILE.read_text(encoding="utf-8"))
 
 
 # -- the sentence table of an index -----------------------------------------------------------
@@ -63,6 +75,7 @@ class SentenceTable:
     cues: list[frozenset[str]]
     titled: list[Bag]                     # words followed by a title («راشدي، قائد»)
     passage_bags: dict[int, Bag]
+    context_bags: dict[int, Bag]          # a passage with the one before it in its section
     corpus: Bag                           # every word of the index
     centroid: np.ndarray | None           # mean sentence vector: q . centroid = mean cosine
 
@@ -78,11 +91,18 @@ class SentenceTable:
             cues.append(sentence_cues(text))
             titled.append(titled_words(text))
         passage_bags = {i: Bag.of(searcher.passages[i].text) for i in by_passage}
+        context_bags = {}
+        for i, bag in passage_bags.items():
+            p, prev = searcher.passages[i], i - 1
+            same = (prev in passage_bags and searcher.passages[prev].doc == p.doc
+                    and searcher.passages[prev].section == p.section)
+            context_bags[i] = Bag.union([passage_bags[prev], bag]) if same else bag
         corpus = Bag.union(passage_bags.values())
         centroid = None
         if searcher.sentence_dense is not None and len(rows):
             centroid = searcher.sentence_dense.vectors.mean(axis=0)
-        return cls(rows, by_passage, bags, cues, titled, passage_bags, corpus, centroid)
+        return cls(rows, by_passage, bags, cues, titled, passage_bags, context_bags, corpus,
+                   centroid)
 
 
 _TABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -138,7 +158,8 @@ class AskResult:
     hits: list
     search: object = None                         # the SearchResult behind the hits
     best: Candidate | None = None                 # the best sentence, even when refused
-    evidence: dict = field(default_factory=dict)  # the refusal model's features
+    evidence: dict = field(default_factory=dict)  # what the refusal rule looked at
+    reason: str | None = None                     # why there is no answer
     timings: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -152,7 +173,7 @@ class AskResult:
 
 # -- scoring ----------------------------------------------------------------------------------
 def sentence_score(c: Candidate, weights: dict | None = None) -> float:
-    w = weights or WEIGHTS
+    w = weights or default_model()["weights"]
     return (w["dense"] * c.dense + w["lexical"] * c.lexical + w["passage"] * c.passage_score
             + w["cue"] * c.cue)
 
@@ -215,48 +236,97 @@ def candidates(searcher, scored, pool: int = POOL, dense_pool: int = DENSE_POOL,
     return out
 
 
+_WANTED = {"when": "a date", "how_many": "a number", "who": "a person or body",
+           "symbol": "a document symbol", "role": "a title or function"}
+
+
 def evidence(searcher, scored, best: Candidate, question: _Question | None = None) -> dict:
-    """The refusal model's features for the best candidate:
+    """What the refusal rule (:func:`refuse`) looks at, for the best candidate:
 
     - ``cosine``: its cosine with the question;
     - ``topicality``: the question's mean cosine with all the report's sentences (a question
       about football is far from all of them);
-    - ``missing``: the IDF-weighted share of the question's content its passage lacks;
-    - ``absent``: the IDF-weighted share of the question's content the whole report lacks;
-    - ``cue_missing``: 1 when the question's type asks for something the sentence lacks.
+    - ``missing_specific``: the IDF-weighted share of the question's specific content (words
+      in at most ``SPECIFIC_SHARE`` of the passages, or in none) that its passage lacks (with
+      the passage before it in the same section, which a short paragraph often continues:
+      «وتكلمت أيضا المراقبة عن كولومبيا» after the list of speakers under item 5), and
+      ``n_missing`` how many of those words it lacks, ``number_missing`` whether one of them
+      is a number or symbol («2025»);
+    - ``cue_missing``: the question's type asks for something the sentence lacks (a "when"
+      question and no date);
+    - ``focus_missing``: the word an Arabic "what"/"which" question asks about
+      (:func:`fahras.retrieval.cues.focus`) is not in the passage (an attribute: «ما ميزانية
+      الفريق؟») or not in the report at all (a category: «ما العقوبة التي ...»);
+    - ``question``: a question, not a phrase; ``nothing_in_report``: none of its words is in
+      the report; ``pinned``: it names a passage.
     """
     table = sentence_table(searcher)
     q = question or _Question.of(searcher, scored, table)
-    bag = table.passage_bags.get(best.passage, table.bags[best.row])
-    cov = coverage(q.units, bag)
-    in_report = coverage(q.units, table.corpus)
+    limit = SPECIFIC_SHARE * searcher.lexical.n_docs
+    specific = [u for u in q.units
+                if min(searcher.lexical.doc_freq(k.stem) for alt in u.alternatives for k in alt)
+                <= limit]
+    context = table.context_bags.get(best.passage, table.bags[best.row])
+    in_passage = coverage(specific, context)
     match = type_match(q.qtype, table.cues[best.row], table.titled[best.row], q.keys)
     topical = 0.0
     if scored.query_vector is not None and table.centroid is not None:
         topical = float(np.dot(table.centroid, scored.query_vector))
-    limit = SPECIFIC_SHARE * searcher.lexical.n_docs
-    specific = [u for u in q.units
-                if min(searcher.lexical.doc_freq(k.stem) for alt in u.alternatives for k in alt) <= limit]
-    cov_s = coverage(specific, bag)
-    in_report_s = coverage(specific, table.corpus)
+    focus_word, focus_missing = None, False
+    if not scored.analysis.latin and q.qtype in (None, "where"):  # typed: the cue decides
+        f = focus(scored.analysis.normalized, QUESTION_FRAME)
+        unit = next((u for u in q.units if f and u.source == f[1]), None)
+        if unit is not None:
+            focus_word = f[1]
+            focus_missing = not unit.coverage(context if f[0] == "attribute" else table.corpus)
     return {
-        "missing_specific": 0.0 if cov_s is None else 1.0 - cov_s,
-        "absent_specific": 0.0 if in_report_s is None else 1.0 - in_report_s,
-        "n_specific": len(specific),
         "cosine": best.cosine,
         "topicality": topical,
-        "missing": 0.0 if cov is None else 1.0 - cov,
-        "absent": 0.0 if in_report is None else 1.0 - in_report,
-        "cue_missing": 1.0 if match == 0.0 else 0.0,
-        "qtype": q.qtype,
+        "missing_specific": 0.0 if in_passage is None else 1.0 - in_passage,
+        "n_missing": sum(u.coverage(context) < 1.0 for u in specific),
+        "number_missing": any(u.coverage(context) < 1.0 and any(c.isdigit() for c in u.source)
+                              for u in specific),
+        "cue_missing": match == 0.0,
+        "wanted": _WANTED.get(q.qtype),
+        "focus_missing": focus_missing,
+        "focus": focus_word,
+        "question": is_question(scored.analysis.normalized),
+        "nothing_in_report": coverage(q.units, table.corpus) == 0.0,
         "pinned": bool(scored.pinned),
     }
 
 
-def refusal_probability(ev: dict, coef: dict | None = None) -> float:
-    coef = coef or REFUSAL_COEF
-    z = coef["bias"] + sum(c * float(ev[f]) for f, c in coef.items() if f != "bias")
-    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+def refuse(ev: dict, latin: bool, model: dict | None = None) -> str | None:
+    """Why the best sentence is not an answer, or None when it is one:
+
+    - a question that names a passage («التوصية 8») is answered from that passage;
+    - a phrase (not a question) is answered with its nearest sentence, unless none of its
+      words is in the report;
+    - a question is refused when the sentence lacks what its type asks for, when the report
+      lacks the word it asks about, when its passage lacks most of its specific content
+      (a share of ``missing`` or more, and two words at least -- one word may be a variant
+      the matching misses -- or a number), or when it is far from the report (topicality under
+      ``topicality``, or best cosine under ``cosine``). The three numbers, one set per
+      script, are fitted by ``python -m fahras.retrieval.calibrate_answers``; the last two
+      only hold for the embedding model they were fitted with (``ev["dense"]``).
+    """
+    if ev["pinned"]:
+        return None
+    if not ev["question"]:
+        return "none of its words is in the report" if ev["nothing_in_report"] else None
+    if ev["cue_missing"]:
+        return f"it asks for {ev['wanted']}, and the closest passage has none"
+    if ev["focus_missing"]:
+        return f"the report does not say what it asks about («{ev['focus']}»)"
+    limits = (model or default_model())["refusal"]["latin" if latin else "arabic"]
+    if ev["missing_specific"] >= limits["missing"] and (ev["n_missing"] >= 2
+                                                         or ev["number_missing"]):
+        return "the closest passage lacks most of what it is about"
+    if not ev["dense"]:
+        return None
+    if ev["topicality"] < limits["topicality"] or ev["cosine"] < limits["cosine"]:
+        return "it is far from everything the report says"
+    return None
 
 
 def _answer_span(passage, table: SentenceTable, best: Candidate) -> tuple[int, int]:
@@ -270,8 +340,7 @@ def _answer_span(passage, table: SentenceTable, best: Candidate) -> tuple[int, i
 
 
 def ask(searcher, question: str, k: int = 5, *, kinds=None, parts=None, docs=None,
-        mode: str = "hybrid", weights: dict | None = None, coef: dict | None = None,
-        threshold: float | None = None) -> AskResult:
+        mode: str = "hybrid", model: dict | None = None) -> AskResult:
     """Answer a question with a sentence of the report, or say that it is not there."""
     from fahras.errors import UsageError
     from fahras.retrieval.searcher import DEFAULT_KINDS, MAX_K
@@ -281,25 +350,27 @@ def ask(searcher, question: str, k: int = 5, *, kinds=None, parts=None, docs=Non
     k = min(k, MAX_K)
     scored = searcher.score(question, kinds=kinds or DEFAULT_KINDS, parts=parts, docs=docs,
                             mode=mode)
-    return answer_scored(searcher, scored, k, weights=weights, coef=coef, threshold=threshold)
+    return answer_scored(searcher, scored, k, model=model)
 
 
-def answer_scored(searcher, scored, k: int, *, weights: dict | None = None,
-                  coef: dict | None = None, threshold: float | None = None) -> AskResult:
-    """:func:`ask` after the scoring (for callers that already have a ``Scored``)."""
+def answer_scored(searcher, scored, k: int, *, model: dict | None = None) -> AskResult:
+    """:func:`ask` once the passages are scored (the calibration reuses one ``Scored``)."""
+    model = model or default_model()
     t0 = time.perf_counter()
     result = searcher.result(scored, k)
     table = sentence_table(searcher)
     q = _Question.of(searcher, scored, table)
-    ranked = candidates(searcher, scored, weights=weights, question=q)
-    out = AskResult(result.query, False, None, result.hits, result)
+    ranked = candidates(searcher, scored, weights=model["weights"], question=q)
+    out = AskResult(result.query, False, None, result.hits, result,
+                    reason="no passage matches the filters")
     if ranked:
         best = ranked[0]
         ev = evidence(searcher, scored, best, q)
-        ev["p_refuse"] = 0.0 if ev["pinned"] else refusal_probability(ev, coef)
+        ev["dense"] = (scored.query_vector is not None
+                       and searcher.embedder.name == model.get("embedding"))
         out.best, out.evidence = best, ev
-        limit = REFUSAL_THRESHOLD if threshold is None else threshold
-        if ev["p_refuse"] < limit:
+        out.reason = refuse(ev, scored.analysis.latin, model)
+        if out.reason is None:
             passage = searcher.passages[best.passage]
             start, end = _answer_span(passage, table, best)
             label_ar, label_en = passage.cite_labels(start)

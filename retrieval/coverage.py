@@ -30,8 +30,12 @@ from dataclasses import dataclass
 
 from fahras.retrieval.arabic import Token, analyze, is_arabic, terms_of_token, tokenize
 
-# Words that frame a question rather than say what it is about (normalized, bare forms).
-QUESTION_FRAME = frozenset("اسم اسماء الاسم عدد العدد نوع انواع".split())
+# Words that frame a question rather than say what it is about (normalized, bare forms):
+# «ما اسم ...», «كم عدد ...», «ما نوع ...», «بأي صفة ...» ("in what capacity"), «ما موضوع ...»
+# ("what is ... about").
+QUESTION_FRAME = frozenset("""
+اسم اسماء الاسم عدد العدد نوع انواع صفه باي لاي بايه موضوع مضمون محتوي فحوي
+""".split())
 
 # Leading clitics (conjunction, preposition, article) and verb prefixes (future س, imperfect
 # ي/ت/ن), and common suffixes (plural, feminine, pronouns, verb endings). Each is tried alone.
@@ -135,8 +139,7 @@ def _keys(text: str) -> list[tuple[Key, str]]:
         terms = terms_of_token(tok)
         if not terms:
             continue
-        bare = tok.form[1:] if tok.form[:1] in "وف" and len(tok.form) > 4 else tok.form
-        if tok.form in QUESTION_FRAME or bare in QUESTION_FRAME:
+        if tok.form in QUESTION_FRAME or cores(tok.form) & QUESTION_FRAME:
             continue
         out.append((Key(terms[0], cores(tok.form)), tok.form))
     return out

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import re
 
-from collections.abc import Iterable
-
 from fahras.retrieval.arabic import normalize, tokenize
-from fahras.retrieval.coverage import Bag, Key
+from fahras.retrieval.coverage import Bag, Key, cores
 
 _QTYPES = (
     # (type, pattern on normalized text): normalized Arabic has ه for ة and ا for أ/إ/آ.
@@ -48,7 +46,7 @@ _MONTHS = frozenset("""
 january february march april may june july august september october november december
 """.split())
 _NUMBER_WORDS = frozenset("""
-واحد واحده احد احدي اثنان اثنين اثنتان اثنتين ثلاث ثلاثه اربع اربعه خمس خمسه ست سته سبع سبعه
+واحد واحده اثنان اثنين اثنتان اثنتين ثلاث ثلاثه اربع اربعه خمس خمسه ست سته سبع سبعه
 ثمان ثماني ثمانيه تسع تسعه عشر عشره عشرون عشرين ثلاثون ثلاثين اربعون اربعين خمسون خمسين ستون
 ستين سبعون سبعين ثمانون ثمانين تسعون تسعين مايه ميه مايتان مايتين ميات الف الاف الفا مليون
 ملايين بليون مليار
@@ -70,10 +68,68 @@ _TITLE_WORDS = frozenset("""
 chair director coordinator head deputy minister ambassador rapporteur adviser advisor
 commissioner prosecutor officer
 """.split())
+# Words whose number is a reference, not a count: «البند 5», «الفقرة 18», "item 5".
+_REFERENCE_WORDS = frozenset("""
+البند بند البنود الفقره فقره الفقرات التوصيه توصيه التوصيات القرار قرار قراره المقرر مقرر الماده
+ماده الجلسه جلسه الدوره دوره الوثيقه وثيقه الفصل فصل رقم المرفق مرفق الصفحه صفحه يوم يومي
+item items paragraph paragraphs para recommendation resolution decision article session
+chapter annex page no
+""".split())
 TITLE_WINDOW = 3
+_LIST_NUMBER = re.compile(r"\s*\d+\s*-")
 _PERSON_IN_PARENS = re.compile(r"[^\W\d_]{2,}\s*\([^()\d]{2,40}\)")
 _SYMBOL = re.compile(r"\d+/\d+|(?=.*\d)(?=.*[a-z])[a-z0-9]+(?:[/.\-][a-z0-9]+)+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+_INTERROGATIVE = re.compile(
+    r"^\s*(?:و|ف)?(?:ما|ماذا|من|متي|اين|كيف|كم|لماذا|لم|هل|اي|ايه|بم|لمن|عم)(?:\s|$)|"
+    r"^\s*(?:في|من|الي|علي|ب|بموجب|وفق|حسب)\s*(?:اي|ايه|كم|ماذا|من)(?:\s|$)|"
+    r"^\s*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|"
+    r"could|will|would|should|has|have|had|in\s+which|on\s+which|at\s+which|for\s+which)\b")
+
+
+def is_question(normalized_query: str) -> bool:
+    """Whether a normalized query is a question (a question mark, or an interrogative word
+    first) rather than a phrase naming a topic."""
+    q = normalized_query.strip()
+    return q.endswith(("?", "؟")) or bool(_INTERROGATIVE.match(q))
+
+
+_RELATIVE = frozenset("الذي التي الذين اللذين اللتين اللاتي اللواتي".split())
+_WHAT_X = re.compile(r"^\s*(?:و|ف)?ما\s+(?:(?:هو|هي|هم|هن)\s+)?(.*)$")
+_WHICH_X = re.compile(r"^\s*(?:(?:في|ب|من|الي|علي|بموجب|وفق|حسب|ل)\s*)?(?:اي|ايه)\s+(.*)$")
+
+
+def focus(normalized_query: str, frame: frozenset[str]) -> tuple[str, str] | None:
+    """The word an Arabic "what"/"which" question asks about, and how:
+
+    - ``("attribute", X)``: «ما ميزانية الفريق العامل؟», «ما هو عنوان الموقع؟» -- X of
+      something; a passage that answers has the word X;
+    - ``("category", X)``: «ما البرنامج الذي ...», «أي دولة ...» -- an X that ...; the answer
+      is an instance of X, which need not repeat the word, but the report uses it.
+
+    Words of the ``frame`` after «ما» are skipped («ما اسم البرنامج» asks about the
+    programme); after «أي» they are the category («بأي صفة»: a capacity): None. None for
+    other questions («ماذا قال ...», «ما الذي ...» ask about a clause).
+    """
+    m = _WHICH_X.match(normalized_query)
+    kind = "category"
+    if not m:
+        m = _WHAT_X.match(normalized_query)
+        kind = "attribute"
+    if not m:
+        return None
+    words = [w for w in re.findall(r"[^\W_]+", m.group(1))]
+    if kind == "category" and words and words[0] in frame:
+        return None
+    while words and words[0] in frame:
+        words.pop(0)
+    if not words or words[0] in _RELATIVE or not words[0].isalpha():
+        return None  # «ما الذي قرره المؤتمر؟» asks about a whole clause
+    if kind == "attribute" and len(words) > 1 and words[1] in _RELATIVE:
+        kind = "category"
+    return kind, words[0]
 
 
 def question_type(normalized_query: str) -> str | None:
@@ -91,17 +147,44 @@ def _bare(form: str) -> str:
     return form
 
 
+def _is_month(form: str) -> bool:
+    return any(part in _MONTHS for part in re.split(r"[/.\-_]", _bare(form)))
+
+
+def _is_number_word(form: str) -> bool:
+    b = _bare(form)
+    return b in _NUMBER_WORDS or (len(b) > 3 and b[:-1] in _NUMBER_WORDS and b[-1] in "هي")
+
+
+def _is_count(forms: list[str], i: int) -> bool:
+    """Whether token ``i`` is a number that counts something: not a year, not part of a
+    date, not the number of an agenda item, paragraph or resolution, not an ordinal
+    («الحادي عشر»)."""
+    f = forms[i]
+    if f.isdigit():
+        if _YEAR.fullmatch(f):
+            return False
+    elif not _is_number_word(f):
+        return False
+    if any(_is_month(g) for g in forms[max(0, i - 2):i + 5]):  # «14 و 15 تشرين الأول»
+        return False
+    prev = forms[i - 1] if i else ""
+    if prev in _REFERENCE_WORDS or cores(prev) & _REFERENCE_WORDS:
+        return False
+    return not (not f.isdigit() and prev.startswith("ال"))
+
+
 def sentence_cues(text: str) -> frozenset[str]:
-    """What a sentence offers as an answer: ``date``, ``number``, ``agent``, ``symbol``."""
+    """What a sentence offers as an answer: ``date``, ``number`` (a count), ``agent``,
+    ``symbol``."""
     norm = normalize(text)
     cues = set()
     forms = [t.form for t in tokenize(text)]
     bare = {_bare(f) for f in forms} | set(forms)
-    parts = {p for f in forms for p in re.split(r"[/.\-_]", f)}
-    if _YEAR.search(norm) or (parts | bare) & _MONTHS:
+    if _YEAR.search(norm) or any(_is_month(f) for f in forms):
         cues.add("date")
-    if any(f.isdigit() for f in forms) or bare & _NUMBER_WORDS or any(
-            (_bare(f)[:-1] in _NUMBER_WORDS and _bare(f)[-1] in "هي") for f in forms):
+    first = 1 if _LIST_NUMBER.match(text) else 0  # «2- منع ومكافحة...» is a list item
+    if any(_is_count(forms, i) for i in range(first, len(forms))):
         cues.add("number")
     if bare & _AGENT_WORDS or _PERSON_IN_PARENS.search(text):
         cues.add("agent")
@@ -124,11 +207,14 @@ _WANTED_CUE = {"when": "date", "how_many": "number", "who": "agent", "symbol": "
 
 
 def type_match(qtype: str | None, cues: frozenset[str], titled: Bag,
-               keys: Iterable[Key]) -> float | None:
+               keys: list[Key]) -> float | None:
     """1.0 when a sentence (its ``cues`` and ``titled`` words) has what a question of type
     ``qtype`` asks for, 0.0 when it does not, None for a type with no cue. A "position"
-    question wants one of its own words ``keys`` (a name) followed closely by a title."""
+    question wants one of its own words ``keys`` (a name) followed closely by a title (an
+    English question whose names were not expanded to Arabic has no such words: None)."""
     if qtype == "role":
+        if not keys:
+            return None
         return 1.0 if any(titled.has(k) for k in keys) else 0.0
     wanted = _WANTED_CUE.get(qtype)
     if wanted is None:
