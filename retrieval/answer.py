@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fahras.retrieval.arabic import analyze
 from fahras.retrieval.coverage import QUESTION_FRAME, Bag, coverage, query_units
 from fahras.retrieval.cues import (
     focus,
@@ -160,6 +161,7 @@ class AskResult:
     best: Candidate | None = None                 # the best sentence, even when refused
     evidence: dict = field(default_factory=dict)  # what the refusal rule looked at
     reason: str | None = None                     # why there is no answer
+    passage: object = None                        # the answer's Passage
     timings: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -254,9 +256,10 @@ def evidence(searcher, scored, best: Candidate, question: _Question | None = Non
       is a number or symbol («2025»);
     - ``cue_missing``: the question's type asks for something the sentence lacks (a "when"
       question and no date);
-    - ``focus_missing``: the word an Arabic "what"/"which" question asks about
+    - ``focus_missing``: the word a "what"/"which" question asks about
       (:func:`fahras.retrieval.cues.focus`) is not in the passage (an attribute: «ما ميزانية
-      الفريق؟») or not in the report at all (a category: «ما العقوبة التي ...»);
+      الفريق؟») or not in the report at all (a category: «ما العقوبة التي ...»); for an
+      English question, the Arabic expansion of that word;
     - ``question``: a question, not a phrase; ``nothing_in_report``: none of its words is in
       the report; ``pinned``: it names a passage.
     """
@@ -273,11 +276,12 @@ def evidence(searcher, scored, best: Candidate, question: _Question | None = Non
     if scored.query_vector is not None and table.centroid is not None:
         topical = float(np.dot(table.centroid, scored.query_vector))
     focus_word, focus_missing = None, False
-    if not scored.analysis.latin and q.qtype in (None, "where"):  # typed: the cue decides
+    if q.qtype in (None, "where"):  # a typed question: the cue decides
         f = focus(scored.analysis.normalized, QUESTION_FRAME)
-        unit = next((u for u in q.units if f and u.source == f[1]), None)
+        unit = next((u for u in q.units if f and (u.source == f[1] or (
+            scored.analysis.latin and set(analyze(f[1])) & set(analyze(u.source))))), None)
         if unit is not None:
-            focus_word = f[1]
+            focus_word = unit.word
             focus_missing = not unit.coverage(context if f[0] == "attribute" else table.corpus)
     return {
         "cosine": best.cosine,
@@ -374,7 +378,7 @@ def answer_scored(searcher, scored, k: int, *, model: dict | None = None) -> Ask
             passage = searcher.passages[best.passage]
             start, end = _answer_span(passage, table, best)
             label_ar, label_en = passage.cite_labels(start)
-            out.found = True
+            out.found, out.passage = True, passage
             out.answer = Answer(passage.text[start:end], passage.id, label_ar, label_en,
                                 start, end, best.score)
     out.timings = dict(scored.timings)

@@ -28,7 +28,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from fahras.retrieval.arabic import Token, analyze, is_arabic, terms_of_token, tokenize
+from fahras.retrieval.arabic import (
+    Token,
+    analyze,
+    is_arabic,
+    normalize_with_offsets,
+    terms_of_token,
+    tokenize,
+    tokenize_normalized,
+)
 
 # Words that frame a question rather than say what it is about (normalized, bare forms):
 # «ما اسم ...», «كم عدد ...», «ما نوع ...», «بأي صفة ...» ("in what capacity"), «ما موضوع ...»
@@ -122,7 +130,8 @@ class Unit:
 
     alternatives: tuple[tuple[Key, ...], ...]
     weight: float
-    source: str = ""
+    source: str = ""  # the normalized word (or the English text an expansion came from)
+    word: str = ""    # as the question wrote it
 
     def coverage(self, bag: Bag) -> float:
         best = 0.0
@@ -132,16 +141,18 @@ class Unit:
         return best
 
 
-def _keys(text: str) -> list[tuple[Key, str]]:
-    """(key, form) of each content word of a text."""
+def _keys(text: str) -> list[tuple[Key, str, str]]:
+    """(key, normalized form, form as written) of each content word of a text."""
+    norm = normalize_with_offsets(text)
     out = []
-    for tok in tokenize(text):
+    for tok in tokenize_normalized(norm.text):
         terms = terms_of_token(tok)
         if not terms:
             continue
         if tok.form in QUESTION_FRAME or cores(tok.form) & QUESTION_FRAME:
             continue
-        out.append((Key(terms[0], cores(tok.form)), tok.form))
+        a, b = norm.original_span(tok.start, tok.end)
+        out.append((Key(terms[0], cores(tok.form)), tok.form, text[a:b]))
     return out
 
 
@@ -161,7 +172,7 @@ def query_units(analysis, expansions, lexical, corpus: Bag | None = None) -> lis
     expanded: set[str] = set()
     for exp in expansions or ():
         expanded.update(analyze(str(exp.get("source", ""))))
-    for key, form in _keys(analysis.text):
+    for key, form, word in _keys(analysis.text):
         if key.stem in seen:
             continue
         if analysis.latin:
@@ -174,11 +185,11 @@ def query_units(analysis, expansions, lexical, corpus: Bag | None = None) -> lis
         pair = _PAIR.fullmatch(key.stem)
         if pair:  # «القرار 3/5» is resolution 5/3 in English: the pair is written both ways
             alts.append((Key(f"{pair.group(2)}/{pair.group(1)}"),))
-        units.append(Unit(tuple(alts), max(weight(k) for (k,) in alts), form))
+        units.append(Unit(tuple(alts), max(weight(k) for (k,) in alts), form, word))
     for exp in expansions or ():
         alts = []
         for arabic in exp.get("arabic", ()) or ():
-            keys = tuple(k for k, _ in _keys(str(arabic)))
+            keys = tuple(k for k, _, _ in _keys(str(arabic)))
             if keys:
                 alts.append(keys)
         if not alts:
@@ -186,8 +197,8 @@ def query_units(analysis, expansions, lexical, corpus: Bag | None = None) -> lis
         if not alts:
             continue
         w = max(weight(k) for alt in alts for k in alt)
-        units.append(Unit(tuple(alts), float(exp.get("weight", 0.5)) * w,
-                          str(exp.get("source", ""))))
+        source = str(exp.get("source", ""))
+        units.append(Unit(tuple(alts), float(exp.get("weight", 0.5)) * w, source, source))
     return units
 
 

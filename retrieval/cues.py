@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from fahras.retrieval.arabic import normalize, tokenize
+from fahras.retrieval.arabic import tokenize
 from fahras.retrieval.coverage import Bag, Key, cores
 
 _QTYPES = (
@@ -98,21 +98,30 @@ def is_question(normalized_query: str) -> bool:
 
 _RELATIVE = frozenset("الذي التي الذين اللذين اللتين اللاتي اللواتي".split())
 _WHAT_X = re.compile(r"^\s*(?:و|ف)?ما\s+(?:(?:هو|هي|هم|هن)\s+)?(.*)$")
+_WHAT_THE_X_OF = re.compile(r"^\s*what\s+(?:is|are|was|were)\s+(?:the\s+)?([a-z]+)\s+(?:of|for)\b")
+_WHICH_X_DID = re.compile(r"^\s*(?:what|which)\s+([a-z]+)\s+(?:did|does|do|was|were|is|are|has|have)\b")
 _WHICH_X = re.compile(r"^\s*(?:(?:في|ب|من|الي|علي|بموجب|وفق|حسب|ل)\s*)?(?:اي|ايه)\s+(.*)$")
 
 
 def focus(normalized_query: str, frame: frozenset[str]) -> tuple[str, str] | None:
-    """The word an Arabic "what"/"which" question asks about, and how:
+    """The word a "what"/"which" question asks about, and how:
 
-    - ``("attribute", X)``: «ما ميزانية الفريق العامل؟», «ما هو عنوان الموقع؟» -- X of
-      something; a passage that answers has the word X;
-    - ``("category", X)``: «ما البرنامج الذي ...», «أي دولة ...» -- an X that ...; the answer
-      is an instance of X, which need not repeat the word, but the report uses it.
+    - ``("attribute", X)``: «ما ميزانية الفريق العامل؟», «ما هو عنوان الموقع؟», "what is the
+      budget of ..." -- X of something; a passage that answers has the word X;
+    - ``("category", X)``: «ما البرنامج الذي ...», «أي دولة ...», "which law did ..." -- an X
+      that ...; the answer is an instance of X, which need not repeat the word, but the
+      report uses it.
 
     Words of the ``frame`` after «ما» are skipped («ما اسم البرنامج» asks about the
     programme); after «أي» they are the category («بأي صفة»: a capacity): None. None for
     other questions («ماذا قال ...», «ما الذي ...» ask about a clause).
     """
+    m = _WHAT_THE_X_OF.match(normalized_query)
+    if m:
+        return "attribute", m.group(1)
+    m = _WHICH_X_DID.match(normalized_query)
+    if m:
+        return "category", m.group(1)
     m = _WHICH_X.match(normalized_query)
     kind = "category"
     if not m:
@@ -177,11 +186,10 @@ def _is_count(forms: list[str], i: int) -> bool:
 def sentence_cues(text: str) -> frozenset[str]:
     """What a sentence offers as an answer: ``date``, ``number`` (a count), ``agent``,
     ``symbol``."""
-    norm = normalize(text)
     cues = set()
     forms = [t.form for t in tokenize(text)]
     bare = {_bare(f) for f in forms} | set(forms)
-    if _YEAR.search(norm) or any(_is_month(f) for f in forms):
+    if any(_YEAR.fullmatch(f) or _is_month(f) for f in forms):  # not the 2024 of a symbol
         cues.add("date")
     first = 1 if _LIST_NUMBER.match(text) else 0  # «2- منع ومكافحة...» is a list item
     if any(_is_count(forms, i) for i in range(first, len(forms))):
