@@ -19,6 +19,8 @@ One ``ask`` is one search (the question is encoded once) plus a little arithmeti
    - ``passage``: its passage's fused score relative to the best passage's;
    - ``cue``: whether it has what the question's type asks for (:mod:`fahras.retrieval.cues`:
      a date for "when", a number for "how many", ...);
+   - ``phrase``: the share of the question's pairs of consecutive words that it has too
+     («البند 2» rather than «البند 5»);
 4. the best candidate is the answer -- extended to the list it introduces when it ends with a
    colon -- unless the evidence is too weak (:func:`refuse`: it lacks what the question's type
    asks for, the report lacks the word the question asks about, its passage lacks most of
@@ -39,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from fahras.retrieval.arabic import analyze
-from fahras.retrieval.coverage import QUESTION_FRAME, Bag, coverage, query_units
+from fahras.retrieval.coverage import QUESTION_FRAME, Bag, coverage, query_units, word_pairs
 from fahras.retrieval.cues import (
     focus,
     is_question,
@@ -75,6 +77,7 @@ class SentenceTable:
     bags: list[Bag]                       # each sentence's words
     cues: list[frozenset[str]]
     titled: list[Bag]                     # words followed by a title («راشدي، قائد»)
+    pairs: list[frozenset]                # consecutive content words
     passage_bags: dict[int, Bag]
     context_bags: dict[int, Bag]          # a passage with the one before it in its section
     corpus: Bag                           # every word of the index
@@ -84,13 +87,14 @@ class SentenceTable:
     def build(cls, searcher) -> "SentenceTable":
         rows = searcher.sentence_rows
         by_passage: dict[int, list[int]] = {}
-        bags, cues, titled = [], [], []
+        bags, cues, titled, pairs = [], [], [], []
         for r, (pi, a, b) in enumerate(rows):
             text = searcher.passages[int(pi)].text[int(a):int(b)]
             by_passage.setdefault(int(pi), []).append(r)
             bags.append(Bag.of(text))
             cues.append(sentence_cues(text))
             titled.append(titled_words(text))
+            pairs.append(word_pairs(text))
         passage_bags = {i: Bag.of(searcher.passages[i].text) for i in by_passage}
         context_bags = {}
         for i, bag in passage_bags.items():
@@ -102,8 +106,8 @@ class SentenceTable:
         centroid = None
         if searcher.sentence_dense is not None and len(rows):
             centroid = searcher.sentence_dense.vectors.mean(axis=0)
-        return cls(rows, by_passage, bags, cues, titled, passage_bags, context_bags, corpus,
-                   centroid)
+        return cls(rows, by_passage, bags, cues, titled, pairs, passage_bags, context_bags,
+                   corpus, centroid)
 
 
 _TABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -148,6 +152,7 @@ class Candidate:
     lexical: float
     passage_score: float
     cue: float
+    phrase: float = 0.0
     score: float = 0.0
 
 
@@ -177,7 +182,7 @@ class AskResult:
 def sentence_score(c: Candidate, weights: dict | None = None) -> float:
     w = weights or default_model()["weights"]
     return (w["dense"] * c.dense + w["lexical"] * c.lexical + w["passage"] * c.passage_score
-            + w["cue"] * c.cue)
+            + w["cue"] * c.cue + w.get("phrase", 0.0) * c.phrase)
 
 
 @dataclass
@@ -187,13 +192,14 @@ class _Question:
     units: list
     qtype: str | None
     keys: list  # every word of every unit
+    pairs: frozenset
 
     @classmethod
     def of(cls, searcher, scored, table: SentenceTable) -> "_Question":
         a = scored.analysis
         units = query_units(a, scored.expansions, searcher.lexical, table.corpus)
         keys = [k for u in units for alt in u.alternatives for k in alt]
-        return cls(units, question_type(a.normalized), keys)
+        return cls(units, question_type(a.normalized), keys, word_pairs(a.text))
 
 
 def candidates(searcher, scored, pool: int = POOL, dense_pool: int = DENSE_POOL,
@@ -231,7 +237,9 @@ def candidates(searcher, scored, pool: int = POOL, dense_pool: int = DENSE_POOL,
         lex = coverage(q.units, table.bags[r])
         pscore = 1.0 if pi in pinned else max(0.0, float(fused[pi])) / top_fused
         cue = type_match(q.qtype, table.cues[r], table.titled[r], q.keys) or 0.0
-        cand = Candidate(r, pi, a, b, float(c), float(c) - best_cos, lex or 0.0, pscore, cue)
+        phrase = len(q.pairs & table.pairs[r]) / len(q.pairs) if q.pairs else 0.0
+        cand = Candidate(r, pi, a, b, float(c), float(c) - best_cos, lex or 0.0, pscore, cue,
+                         phrase)
         cand.score = sentence_score(cand, weights)
         out.append(cand)
     out.sort(key=lambda x: (-x.score, x.row))

@@ -44,8 +44,8 @@ from fahras.retrieval import answer as A
 from fahras.retrieval.evaluate import Question, load_questions
 
 MISSING_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.01)  # 1.01: the rule is off
-GRID = {"dense": (5.0, 10.0, 20.0), "lexical": (0.5, 1.0, 2.0), "passage": (0.5, 1.0, 2.0),
-        "cue": (0.0, 0.5, 1.0)}
+GRID = {"dense": (5.0, 10.0, 20.0, 40.0), "lexical": (0.5, 1.0, 2.0, 4.0), "passage": (0.5, 1.0, 2.0),
+        "cue": (0.0, 0.5, 1.0), "phrase": (0.0, 0.5, 1.0, 2.0, 4.0)}
 BUDGET = 0.03
 MODEL_PATH = Path(__file__).parent / "data" / "answer_model.json"
 # The development set lies beside the checkout (../shared), or beside the worktrees folder.
@@ -153,21 +153,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.vectors:
         np.savez(args.vectors, queries=np.array(list(vectors)), vectors=np.array(list(vectors.values())))
 
-    # 1. sentence-score weights
-    facts = [(q, s) for name, split, q, s in rows
-             if split == "fit" and q.answerable and q.kind == "fact"]
+    # 1. sentence-score weights: the candidates' features once, then every weighting
+    facts = []
+    for name, split, q, s in rows:
+        if split == "fit" and q.answerable and q.kind == "fact":
+            ranked = A.candidates(searcher, s)
+            feats = np.array([[c.dense, c.lexical, c.passage_score, c.cue, c.phrase]
+                              for c in ranked])
+            right = np.array([sentence_is_right(searcher, q, c) for c in ranked])
+            facts.append((feats, right, np.array([c.row for c in ranked])))
     best_key, weights = None, None
     for values in itertools.product(*GRID.values()):
-        w = dict(zip(GRID, values))
-        right, rr = 0, 0.0
-        for q, s in facts:
-            ranked = A.candidates(searcher, s, weights=w)
-            ranks = [i for i, c in enumerate(ranked, 1) if sentence_is_right(searcher, q, c)]
-            right += bool(ranks and ranks[0] == 1)
-            rr += 1.0 / ranks[0] if ranks else 0.0
-        key = (right, round(rr, 9))
+        w = np.array(values)
+        n_right, rr = 0, 0.0
+        for feats, right, rows_ in facts:
+            score = feats @ w
+            order = np.lexsort((rows_, -score))  # best first; ties: reading order
+            ranks = np.flatnonzero(right[order])
+            n_right += bool(len(ranks) and ranks[0] == 0)
+            rr += 1.0 / (ranks[0] + 1) if len(ranks) else 0.0
+        key = (n_right, round(rr, 9))
         if best_key is None or key > best_key:
-            best_key, weights = key, w
+            best_key, weights = key, dict(zip(GRID, values))
     print(f"sentence weights {weights}: {best_key[0]}/{len(facts)} fit fact rows right",
           file=sys.stderr)
 

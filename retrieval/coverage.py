@@ -202,6 +202,13 @@ def query_units(analysis, expansions, lexical, corpus: Bag | None = None) -> lis
     return units
 
 
+def word_pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Pairs of consecutive content words (stems; stop words skipped) of a text: «البند 2»
+    in a question and in a sentence say more than «البند» and «2» apart."""
+    stems = [terms[0] for terms in map(terms_of_token, tokenize(text)) if terms]
+    return frozenset(zip(stems, stems[1:]))
+
+
 def coverage(units: list[Unit], bag: Bag) -> float | None:
     """IDF-weighted share of the units found in ``bag``; None when there is nothing to cover."""
     total = sum(u.weight for u in units)
