@@ -10,7 +10,7 @@ One ``ask`` is one search (the question is encoded once) plus a little arithmeti
 2. the candidates are the sentences of the ``POOL`` best passages and the ``DENSE_POOL``
    sentences nearest to the question anywhere (sentence vectors were computed when the index
    was built; the question's vector is ``Scored.query_vector``); when the question names a
-   passage («التوصية 8»), that passage's sentences;
+   passage («التوصية 8»), that passage's sentences (or its list item's: «الفقرة 28 (هـ)»);
 3. each candidate gets :func:`sentence_score`, a weighted sum of
    - ``dense``: its cosine with the question minus the best candidate's cosine;
    - ``lexical``: the IDF-weighted share of the question's content it covers
@@ -202,6 +202,18 @@ class _Question:
         return cls(units, question_type(a.normalized), keys, word_pairs(a.text))
 
 
+def _in_item(passage, offset: int, wanted: str) -> bool:
+    """Whether ``offset`` of a passage is inside its list item ``wanted`` (a marker as
+    printed, «هـ», its normalized form «ه», or the English letter "e")."""
+    from fahras.index.report import ITEM_LETTERS
+
+    item = passage.item_at(offset)
+    if item is None:
+        return False
+    marker = item.marker.replace("\u0640", "")
+    return wanted in (item.marker, marker, ITEM_LETTERS.get(item.marker))
+
+
 def candidates(searcher, scored, pool: int = POOL, dense_pool: int = DENSE_POOL,
                weights: dict | None = None, question: _Question | None = None) -> list[Candidate]:
     """The sentences of the ``pool`` best passages and the ``dense_pool`` sentences nearest to
@@ -214,6 +226,11 @@ def candidates(searcher, scored, pool: int = POOL, dense_pool: int = DENSE_POOL,
     pinned = [i for i in scored.pinned if scored.eligible[i]]
     top = pinned or order[:pool]  # a question that names a passage is about that passage
     rows = [r for i in top for r in table.by_passage.get(i, ())]
+    ref = scored.analysis.ref
+    if pinned and ref is not None and ref.item:  # «الفقرة 28 (هـ)»: that item's sentences
+        in_item = [r for r in rows if _in_item(searcher.passages[int(table.rows[r][0])],
+                                                int(table.rows[r][1]), ref.item)]
+        rows = in_item or rows
     dense_ok = scored.query_vector is not None and searcher.sentence_dense is not None
     if dense_ok and not pinned and dense_pool:
         # The sentences nearest to the question anywhere: a passage about many things can

@@ -171,6 +171,9 @@ class Searcher:
     def warm_up(self) -> None:
         """Load the model now (a server does this once at start-up)."""
         self.encode_query("تهريب المهاجرين")
+        from fahras.retrieval.answer import sentence_table
+
+        sentence_table(self)  # what ``ask`` reads about every sentence, built once
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.embedder.encode_queries([text])[0]

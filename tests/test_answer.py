@@ -216,6 +216,16 @@ def test_a_named_passage_is_answered_from_that_passage(hash_searcher):
     assert result.hits[0].pinned
 
 
+@pytest.mark.parametrize("query, label_ar, label_en", [
+    ("الفقرة 28 (هـ)", "الفقرة 28 (هـ)", "Paragraph 28 (e)"),
+    ("paragraph 28 (e)", "الفقرة 28 (هـ)", "Paragraph 28 (e)"),
+    ("التوصية 13 (ب)", "التوصية 13 (ب)", "Recommendation 13 (b)"),
+])
+def test_a_named_list_item_is_the_answer(hash_searcher, query, label_ar, label_en):
+    a = hash_searcher.ask(query, 3).answer
+    assert (a.label_ar, a.label_en) == (label_ar, label_en)
+
+
 def test_an_introduction_ending_with_a_colon_takes_its_list(hash_searcher):
     s = hash_searcher
     table = A.sentence_table(s)
