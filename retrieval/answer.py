@@ -247,7 +247,7 @@ def candidates(searcher, scored, pool: int = POOL, dense_pool: int = DENSE_POOL,
         cos = np.zeros(len(rows))
     best_cos = float(cos.max())
     fused = scored.fused
-    top_fused = max(float(fused[order[0]]), 1e-9)
+    top_fused = max(float(fused[scored.eligible].max()), 1e-9)
     out = []
     for r, c in zip(rows, cos):
         pi, a, b = (int(x) for x in table.rows[r])

@@ -44,8 +44,8 @@ from fahras.retrieval import answer as A
 from fahras.retrieval.evaluate import Question, load_questions
 
 MISSING_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.01)  # 1.01: the rule is off
-GRID = {"dense": (5.0, 10.0, 20.0, 40.0), "lexical": (0.5, 1.0, 2.0, 4.0), "passage": (0.5, 1.0, 2.0),
-        "cue": (0.0, 0.5, 1.0), "phrase": (0.0, 0.5, 1.0, 2.0, 4.0)}
+GRID = {"dense": (5.0, 10.0, 20.0, 40.0), "lexical": (0.5, 1.0, 2.0, 4.0),
+        "passage": (0.5, 1.0, 2.0), "cue": (0.0, 0.5, 1.0), "phrase": (0.0, 0.5, 1.0, 2.0, 4.0)}
 BUDGET = 0.03
 MODEL_PATH = Path(__file__).parent / "data" / "answer_model.json"
 # The development set lies beside the checkout (../shared), or beside the worktrees folder.
@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((name, split_of(name, q), q, searcher.score(q.query)))
     print(f"scored {len(rows)} questions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     if args.vectors:
-        np.savez(args.vectors, queries=np.array(list(vectors)), vectors=np.array(list(vectors.values())))
+        np.savez(args.vectors, queries=np.array(list(vectors)),
+                 vectors=np.array(list(vectors.values())))
 
     # 1. sentence-score weights: the candidates' features once, then every weighting
     facts = []

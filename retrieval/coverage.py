@@ -16,10 +16,11 @@ session and resolution numbers of a symbol in the other order (resolution 5/3 is
 3/5»).
 
 A word is found in a text (a :class:`Bag`) when its light stem is one of the text's terms
-(the BM25 terms of :mod:`fahras.retrieval.arabic`), or when its *core* -- the normalized word
-without a leading conjunction/preposition/article and one common suffix, «وحقهم» → «حق»,
-«الدراسات» → «دراس» -- is the core of a word of the text, or, for a core of four letters or
-more, part of one («حكوم» in «الحكومة»). The light stemmer alone leaves such variants apart.
+(the BM25 terms of :mod:`fahras.retrieval.arabic`), or when one of its *cores* -- the
+normalized word without a leading clitic or verb prefix and/or one common suffix, «وحقهم» →
+«حقهم», «الدراسات» → «دراس», «سيعقد» → «عقد» -- is a core of a word of the text or, for a core
+of four letters or more, part of one («حكوم» in «الحكومة»). The light stemmer alone leaves
+such variants apart.
 """
 
 from __future__ import annotations

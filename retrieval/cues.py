@@ -2,17 +2,21 @@
 
 A question's type comes from its wording (normalized, so «متى» and «متي» are one):
 
-| type | Arabic | English | a sentence answers it when it has |
-|---|---|---|---|
-| when | متى، في أي عام/تاريخ | when, what date/year | a date: a month name or a year |
-| how_many | كم، ما عدد | how many/much, number of | a number: digits or a number word |
-| who | من (opening the question) | who, whom | an agent: a title, «السيد/ة», a body, a name with its country «... (اليونان)» |
-| symbol | أي قرار، ما الوثيقة | which resolution/document | a symbol: ``3/5``, ``CTOC/COP/WG.7/2024/1`` |
-| role | ما وظيفة/منصب | position, job, title, X's role | a title right after one of the question's words (a name): «محمد راشدي، قائد شعبة» |
-| where | أين، في أي مدينة | where, which city | (no cue: places are left to the other signals) |
+- ``when`` (متى، في أي عام/تاريخ; when, what date/year): a date -- a month name or a year;
+- ``how_many`` (كم، ما عدد; how many/much, number of): a count -- digits or a number word
+  that is not a year, a date, an ordinal or the number of an item or paragraph;
+- ``who`` (من opening the question, ما اسم المتكلم; who, whom): an agent -- a title,
+  «السيد/ة», a body, a name with its country «... (اليونان)»;
+- ``symbol`` (أي قرار، ما الوثيقة; which resolution/document): ``3/5``,
+  ``CTOC/COP/WG.7/2024/1``;
+- ``role`` (ما وظيفة/منصب; position, job, title, X's role): a title right after one of the
+  question's words (a name): «محمد راشدي، قائد شعبة»;
+- ``where`` (أين، في أي مدينة; where, which city): no cue -- places are left to the other
+  signals.
 
-The word lists are written normalized (ة → ه, ئ → ي, أ → ا) and are general vocabulary of UN reports (month names of both Arabic calendars,
-number words, titles), not words of any particular question.
+The word lists are written normalized (ة → ه, ئ → ي, أ → ا) and are general vocabulary of UN
+reports (month names of both Arabic calendars, number words, titles), not words of any
+particular question.
 """
 
 from __future__ import annotations
@@ -27,16 +31,18 @@ _QTYPES = (
     ("when", re.compile(r"(?:^|\s)(?:متي|when)(?:\s|$)|(?:في|ب)\s*اي\s+(?:تاريخ|عام|سنه|يوم|شهر)|"
                         r"ما\s+(?:هو\s+)?تاريخ|\b(?:what|which)\s+(?:date|day|year|month)s?\b|"
                         r"\bon\s+what\s+(?:date|day)\b|\bin\s+what\s+year\b")),
-    ("how_many", re.compile(r"(?:^|\s)كم\s|(?:^|\s)(?:ما|كم)\s+(?:هو\s+)?عدد|\bhow\s+(?:many|much)\b|"
-                            r"\b(?:what|the)\s+number\s+of\b")),
+    ("how_many", re.compile(r"(?:^|\s)كم\s|(?:^|\s)(?:ما|كم)\s+(?:هو\s+)?عدد|"
+                            r"\bhow\s+(?:many|much)\b|\b(?:what|the)\s+number\s+of\b")),
     ("who", re.compile(r"^\s*(?:و|ف)?من\s+(?!بين|اجل|خلال|حيث|ثم)|\bwho(?:m|se)?\b|"
                        r"اسم\s+(?:ال)?(?:متكلم|ممثل|رييس|مندوب|مراقب|شخص|مدير|منسق)|"
-                       r"\bname\s+of\s+the\s+(?:speaker|representative|chair|person|director|delegate)")),
-    ("symbol", re.compile(r"(?:^|\s)(?:ب?اي|ما)\s+(?:هو\s+|هي\s+)?(?:ال)?(?:قرار|مقرر|وثيقه)(?:\s|$)|"
-                          r"\b(?:which|what)\s+(?:resolution|decision|document)s?\b")),
+                       r"\bname\s+of\s+the\s+(?:speaker|representative|chair|person|director|"
+                       r"delegate)")),
+    ("symbol", re.compile(r"(?:^|\s)(?:ب?اي|ما)\s+(?:هو\s+|هي\s+)?(?:ال)?(?:قرار|مقرر|وثيقه)"
+                          r"(?:\s|$)|\b(?:which|what)\s+(?:resolution|decision|document)s?\b")),
     ("role", re.compile(r"(?:^|\s)(?:ما|وما)\s+(?:هي|هو)?\s*(?:وظيفه|منصب|صفه|مهنه|دور)\s|"
                         r"\b(?:position|job|title|post)\b|'s\s+(?:role|function)\b")),
-    ("where", re.compile(r"(?:^|\s)اين(?:\s|$)|\bwhere\b|\b(?:which|what)\s+(?:city|place|venue)\b|"
+    ("where", re.compile(r"(?:^|\s)اين(?:\s|$)|\bwhere\b|"
+                         r"\b(?:which|what)\s+(?:city|place|venue)\b|"
                          r"في\s+اي\s+(?:مدينه|مكان)")),
 )
 
@@ -99,7 +105,8 @@ def is_question(normalized_query: str) -> bool:
 _RELATIVE = frozenset("الذي التي الذين اللذين اللتين اللاتي اللواتي".split())
 _WHAT_X = re.compile(r"^\s*(?:و|ف)?ما\s+(?:(?:هو|هي|هم|هن)\s+)?(.*)$")
 _WHAT_THE_X_OF = re.compile(r"^\s*what\s+(?:is|are|was|were)\s+(?:the\s+)?([a-z]+)\s+(?:of|for)\b")
-_WHICH_X_DID = re.compile(r"^\s*(?:what|which)\s+([a-z]+)\s+(?:did|does|do|was|were|is|are|has|have)\b")
+_WHICH_X_DID = re.compile(r"^\s*(?:what|which)\s+([a-z]+)\s+"
+                          r"(?:did|does|do|was|were|is|are|has|have)\b")
 _WHICH_X = re.compile(r"^\s*(?:(?:في|ب|من|الي|علي|بموجب|وفق|حسب|ل)\s*)?(?:اي|ايه)\s+(.*)$")
 
 

@@ -314,3 +314,11 @@ def test_sentence_table_rows_match_the_index(hash_searcher):
     assert table is A.sentence_table(hash_searcher)  # built once
     assert len(table.bags) == len(hash_searcher.sentence_rows)
     assert np.allclose(table.centroid, hash_searcher.sentence_dense.vectors.mean(axis=0))
+
+
+def test_word_lists_are_written_normalized():
+    from fahras.retrieval import cues
+
+    lists = [cues._MONTHS, cues._NUMBER_WORDS, cues._AGENT_WORDS, cues._TITLE_WORDS,
+             cues._REFERENCE_WORDS, QUESTION_FRAME]
+    assert all(normalize(w) == w for words in lists for w in words)

@@ -128,3 +128,13 @@ def test_evaluate_searcher_asks_once_per_question(hash_searcher, tmp_path, monke
     d = report.to_json(details=True)
     assert d["overall"]["unanswerable_refused"] == 1.0
     assert [x["found"] for x in d["questions"]] == [True, True, False]
+
+
+def test_latency_helper_measures_both_in_one_run(hash_searcher):
+    from fahras.retrieval.latency import QUESTIONS, measure
+
+    result = measure(hash_searcher, QUESTIONS[:4], rounds=1)
+    assert set(result) == {"queries", "rounds", "search_p50_ms", "ask_p50_ms", "ratio"}
+    assert result["queries"] == 4 and result["search_p50_ms"] > 0
+    assert result["ratio"] == pytest.approx(result["ask_p50_ms"] / result["search_p50_ms"],
+                                            rel=1e-2)
