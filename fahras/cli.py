@@ -35,6 +35,17 @@ examples:
   fahras search --queries questions.txt --json > results.jsonl
   fahras search "focal points" --kind recommendation --part recommendations
 """,
+    "ask": """\
+examples:
+  fahras ask "Who opened the meeting?"
+  fahras ask "متى عقد الاجتماع الأول للفريق العامل؟"
+  fahras ask "Which chapters were adopted?" --json
+  fahras ask --queries questions.txt > answers.jsonl
+  fahras ask "ما الدول التي تكلمت؟" --part organization -k 3
+
+The answer is a sentence of the report, cited with its paragraph (or list item). When the
+report does not answer, "found" is false and the closest passages are still listed.
+""",
     "index": """\
 examples:
   fahras index                       # the bundled report
@@ -49,7 +60,12 @@ examples:
     "eval": """\
 examples:
   fahras eval ../shared/eval/dev.tsv
+  fahras eval tests/data/unanswerable.tsv     # rows with answerable=no: the share refused
   fahras eval questions.tsv --json --details
+
+Every question is asked once (fahras ask): the ranking gives hit@k, MRR and nDCG on the
+answerable rows; "answer" is the share of rows with answer_contains whose answer contains
+one of its strings; "refused" the share of answerable rows given no answer.
 """,
     "model": """\
 examples:
@@ -95,28 +111,33 @@ def _read_queries(path: str) -> list[str]:
 
 
 # -- commands ------------------------------------------------------------------------------
-def cmd_search(args) -> int:
+def _run_queries(args, what: str, call, render, failed: dict) -> int:
+    """A query command: one query (JSON or a readable rendering), or ``--queries FILE`` (JSON
+    Lines, one object per query; a query that cannot be run gets ``error`` and ``failed``)."""
     if args.queries is None and not args.query:
-        raise UsageError("give a query, or --queries FILE with one query per line")
+        raise UsageError(f"give a {what}, or --queries FILE with one {what} per line")
     if args.queries is not None and args.query:
-        raise UsageError("give either a query or --queries FILE, not both")
+        raise UsageError(f"give either a {what} or --queries FILE, not both")
     searcher = _open_searcher(args)
-    kwargs = dict(kinds=args.kind or None, parts=args.part or None, mode=args.mode)
-    if args.kind is None:
-        kwargs.pop("kinds")
+    kwargs = _filters(args)
     if args.queries is not None:
         for q in _read_queries(args.queries):
             try:
-                _print_json(searcher.search(_clean(q), args.k, **kwargs).to_json())
+                _print_json(call(searcher, _clean(q), args.k, **kwargs).to_json())
             except UsageError as e:
-                _print_json({"query": _clean(q), "error": str(e), "hits": []})
+                _print_json({"query": _clean(q), "error": str(e), **failed})
         return 0
-    result = searcher.search(_clean(" ".join(args.query)), args.k, **kwargs)
+    result = call(searcher, _clean(" ".join(args.query)), args.k, **kwargs)
     if _want_json(args):
         _print_json(result.to_json())
     else:
-        print(render_search(result))
+        print(render(result))
     return 0
+
+
+def cmd_search(args) -> int:
+    return _run_queries(args, "query", lambda s, *a, **kw: s.search(*a, **kw), render_search,
+                        {"hits": []})
 
 
 def render_search(result) -> str:
@@ -135,6 +156,56 @@ def render_search(result) -> str:
         lines.extend("   " + line for line in textwrap.wrap(snippet, 100))
         lines.append("")
     lines.append(f"({result.timings.get('total_ms', 0):.0f} ms)")
+    return "\n".join(lines)
+
+
+def _filters(args) -> dict:
+    kwargs = dict(kinds=args.kind or None, parts=args.part or None, mode=args.mode)
+    if args.kind is None:
+        kwargs.pop("kinds")
+    return kwargs
+
+
+def cmd_ask(args) -> int:
+    return _run_queries(args, "question", lambda s, *a, **kw: s.ask(*a, **kw),
+                        lambda r: render_ask(r, bold=sys.stdout.isatty()),
+                        {"found": False, "answer": None, "hits": []})
+
+
+def _marked(text: str, start: int, end: int, bold: bool) -> str:
+    """``text`` with ``[start, end)`` in ANSI bold (a terminal) or between » and «."""
+    left, right = ("\033[1m", "\033[0m") if bold else ("»", "«")
+    return text[:start] + left + text[start:end] + right + text[end:]
+
+
+def render_ask(result, bold: bool = False) -> str:
+    """A readable rendering of an :class:`~fahras.retrieval.answer.AskResult`."""
+    lines = []
+    a = result.answer
+    if a is not None:
+        passage = result.passage
+        lines.append(f"Answer ({a.label_ar} | {a.label_en}):")
+        lines.extend("  " + line for line in textwrap.wrap(a.text, 100))
+        lines.append("")
+        lines.append(f"In {passage.label_ar} | {passage.label_en}   {passage.section}")
+        text = _marked(passage.text, a.start, a.end, bold)
+        for para in text.split("\n"):
+            lines.extend("  " + line for line in textwrap.wrap(para, 100))
+        others = [h for h in result.hits if h.id != a.passage_id]
+    else:
+        why = f": {result.reason}" if result.reason else ""
+        lines.append(f"Not in the report{why}.")
+        others = result.hits
+        if others:
+            lines.append("The closest passages:")
+    for h in others:
+        lines.append("")
+        lines.append(f"{h.rank}. {h.label_ar} | {h.label_en}   (score {h.score:.3f})")
+        snippet = h.text if len(h.text) <= 300 else h.text[:300] + "…"
+        lines.extend("   " + line for line in textwrap.wrap(snippet, 100))
+    took = result.timings.get("total_ms", 0.0)
+    lines.append("")
+    lines.append(f"({took:.0f} ms)")
     return "\n".join(lines)
 
 
@@ -208,6 +279,21 @@ def _common(p: argparse.ArgumentParser, index: bool = True) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (default when piped)")
 
 
+def _query_options(p: argparse.ArgumentParser, what: str, k: int, k_help: str) -> None:
+    """The options of the commands that take queries (search, ask)."""
+    p.add_argument("query", nargs="*", help=f"the {what}, in Arabic or English")
+    p.add_argument("-k", type=int, default=k, help=k_help)
+    p.add_argument("--queries", metavar="FILE", help=f"one {what} per line ('-' for stdin); "
+                   "prints one JSON object per line")
+    p.add_argument("--kind", action="append", choices=("paragraph", "recommendation", "heading"),
+                   help="only passages of this kind (repeatable)")
+    p.add_argument("--part", action="append",
+                   choices=("introduction", "recommendations", "deliberations", "organization",
+                            "adoption", "other"), help="only this part of the report (repeatable)")
+    p.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid",
+                   help="hybrid (default), lexical only or dense only")
+
+
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
@@ -219,19 +305,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="find the passages that answer a query",
                        formatter_class=fmt, epilog=EXAMPLES["search"])
-    p.add_argument("query", nargs="*", help="the query, in Arabic or English")
-    p.add_argument("-k", type=int, default=10, help="number of passages (default 10)")
-    p.add_argument("--queries", metavar="FILE", help="one query per line ('-' for stdin); "
-                   "prints one JSON object per line")
-    p.add_argument("--kind", action="append", choices=("paragraph", "recommendation", "heading"),
-                   help="only passages of this kind (repeatable)")
-    p.add_argument("--part", action="append",
-                   choices=("introduction", "recommendations", "deliberations", "organization",
-                            "adoption", "other"), help="only this part of the report (repeatable)")
-    p.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid",
-                   help="hybrid (default), lexical only or dense only")
+    _query_options(p, "query", 10, "number of passages (default 10)")
     _common(p)
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question with a sentence of the report, cited",
+                       formatter_class=fmt, epilog=EXAMPLES["ask"])
+    _query_options(p, "question", 5, "number of passages listed (default 5)")
+    _common(p)
+    p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("index", help="build the index (default: the bundled report)",
                        formatter_class=fmt, epilog=EXAMPLES["index"])
@@ -246,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON (default when piped)")
     p.set_defaults(func=cmd_passages)
 
-    p = sub.add_parser("eval", help="score a question file (hit@1, hit@5, MRR@10, nDCG@10)",
+    p = sub.add_parser("eval", help="score a question file (hit@1, hit@5, MRR@10, nDCG@10, "
+                       "answers, refusals)",
                        formatter_class=fmt, epilog=EXAMPLES["eval"])
     p.add_argument("file", help="tab-separated questions (see docs/evaluation.md)")
     p.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid")

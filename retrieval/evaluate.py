@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -98,8 +99,23 @@ class QuestionResult:
     def answer_correct(self) -> bool | None:
         if not self.question.answer_contains or self.answer_found is None:
             return None
-        text = self.answer_text or ""
-        return any(s in text for s in self.question.answer_contains)
+        return answer_contains(self.answer_text or "", self.question.answer_contains)
+
+
+_PAIR = re.compile(r"(\d+)/(\d+)")
+
+
+def answer_contains(text: str, expected: Sequence[str]) -> bool:
+    """Whether an answer contains one of the expected strings. An expected number pair also
+    matches the other way round: the Arabic text of UN documents writes a symbol's session and
+    resolution numbers in the other order (resolution 9/1 is «القرار 1/9»)."""
+    for s in expected:
+        if s in text:
+            return True
+        m = _PAIR.fullmatch(s)
+        if m and re.search(rf"(?<![\d/]){m.group(2)}/{m.group(1)}(?![\d/])", text):
+            return True
+    return False
 
 
 def score_ranking(question: Question, texts: Sequence[str], n_relevant: int,
@@ -118,14 +134,23 @@ class Metrics:
     ndcg10: float = 0.0
     answer_n: int = 0
     answer_accuracy: float | None = None
-    refused: float | None = None
+    refused: float | None = None  # share of the answerable questions with no answer
+    unanswerable_n: int = 0
+    unanswerable_refused: float | None = None  # share of the unanswerable ones refused
 
     def to_json(self) -> dict:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
 def aggregate(results: Sequence[QuestionResult]) -> Metrics:
+    """Ranking metrics and answers over the answerable questions; refusals over both kinds."""
+    unanswerable = [r for r in results if not r.question.answerable]
+    results = [r for r in results if r.question.answerable]
     m = Metrics(n=len(results))
+    refused = [r for r in unanswerable if r.answer_found is not None]
+    m.unanswerable_n = len(refused)
+    if refused:
+        m.unanswerable_refused = sum(not r.answer_found for r in refused) / len(refused)
     if not results:
         return m
     m.hit1 = sum(r.rank == 1 for r in results) / m.n
@@ -160,7 +185,7 @@ class Report:
                 "id": r.question.id, "lang": r.question.lang, "kind": r.question.kind,
                 "query": r.question.query, "rank": r.rank, "top_id": r.top_id,
                 "answer": r.answer_text, "answer_correct": r.answer_correct,
-                "found": r.answer_found,
+                "found": r.answer_found, "answerable": r.question.answerable,
             } for r in self.results]
         return d
 
@@ -195,13 +220,24 @@ def evaluate(questions: Sequence[Question], rank: Callable[[str], Sequence[tuple
 
 def evaluate_searcher(searcher, questions: Sequence[Question], mode: str = "hybrid",
                       k: int = CUTOFF) -> Report:
-    """Score a :class:`~fahras.retrieval.searcher.Searcher` on the answerable questions."""
+    """Score a :class:`~fahras.retrieval.searcher.Searcher`: every question is asked once
+    (:meth:`~fahras.retrieval.searcher.Searcher.ask`: one search gives both the ranking and
+    the answer); ranking metrics on the answerable questions, answers and refusals on all."""
     texts = [p.text for p in searcher.passages if p.kind != "heading"]
-
-    def rank(query: str):
-        return [(h.id, h.text) for h in searcher.search(query, k, mode=mode).hits]
-
-    return evaluate(questions, rank, texts)
+    results = []
+    for q in questions:
+        asked = searcher.ask(q.query, k, mode=mode)
+        ranked = [h.text for h in asked.hits]
+        top_id = asked.hits[0].id if asked.hits else None
+        if q.answerable:
+            n_rel = sum(is_relevant(t, q.anchors) for t in texts)
+            r = score_ranking(q, ranked, n_rel, top_id)
+        else:
+            r = QuestionResult(q, None, 0.0, top_id)
+        r.answer_text = asked.answer.text if asked.answer else None
+        r.answer_found = asked.found
+        results.append(r)
+    return build_report(results)
 
 
 def _fmt(v) -> str:
@@ -210,21 +246,46 @@ def _fmt(v) -> str:
 
 def render_report(report: Report, details: bool = False) -> str:
     """A readable table of a report: overall, per language, per kind."""
-    head = f"{'':14}{'n':>5}{'hit@1':>8}{'hit@5':>8}{'MRR@10':>8}{'nDCG@10':>9}{'answer':>8}"
-    lines = [head, "-" * len(head)]
+    head = (f"{'':14}{'n':>5}{'hit@1':>8}{'hit@5':>8}{'MRR@10':>8}{'nDCG@10':>9}{'answer':>8}"
+            f"{'refused':>9}")
+    lines = [head, "-" * len(head)] if report.overall.n else []
 
     def row(name: str, m: Metrics) -> str:
         return (f"{name:14}{m.n:>5}{_fmt(m.hit1):>8}{_fmt(m.hit5):>8}{_fmt(m.mrr10):>8}"
-                f"{_fmt(m.ndcg10):>9}{_fmt(m.answer_accuracy):>8}")
+                f"{_fmt(m.ndcg10):>9}{_fmt(m.answer_accuracy):>8}{_fmt(m.refused):>9}")
 
-    lines.append(row("overall", report.overall))
-    for name, m in report.by_lang.items():
-        lines.append(row(f"lang={name}", m))
-    for name, m in report.by_kind.items():
-        lines.append(row(f"kind={name}", m))
+    o = report.overall
+    if o.n:
+        lines.append(row("overall", o))
+        for name, m in report.by_lang.items():
+            if m.n:
+                lines.append(row(f"lang={name}", m))
+        for name, m in report.by_kind.items():
+            if m.n:
+                lines.append(row(f"kind={name}", m))
+        lines.append("")
+        lines.append(f"answer: share of the {o.answer_n} questions with answer_contains whose "
+                     f"answer contains one; refused: share of the answerable questions given "
+                     f"no answer")
+    if o.unanswerable_n:
+        by_lang = ", ".join(f"{name} {_fmt(m.unanswerable_refused)} of {m.unanswerable_n}"
+                            for name, m in report.by_lang.items() if m.unanswerable_n)
+        lines.append(f"questions the report cannot answer: {o.unanswerable_n}, refused "
+                     f"{_fmt(o.unanswerable_refused)} ({by_lang})")
     if details:
         lines.append("")
         for r in report.results:
+            if not r.question.answerable:
+                mark = "ok " if r.answer_found is False else "ANSW"
+                lines.append(f"{mark:5}{r.question.id:6} {'not in report':>8}  {r.question.query}"
+                             + (f"  -> {r.answer_text[:80]}" if r.answer_text else ""))
+                continue
             mark = "ok " if r.rank == 1 else ("top5" if r.rank and r.rank <= 5 else "MISS")
-            lines.append(f"{mark:5}{r.question.id:6} rank={r.rank or '-':>2}  {r.question.query}")
+            answer = ""
+            if r.answer_correct is not None:
+                answer = "  answer ok" if r.answer_correct else "  answer WRONG"
+            elif r.answer_found is False:
+                answer = "  refused"
+            lines.append(f"{mark:5}{r.question.id:6} rank={r.rank or '-':>2}  {r.question.query}"
+                         f"{answer}")
     return "\n".join(lines)

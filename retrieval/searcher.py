@@ -171,6 +171,9 @@ class Searcher:
     def warm_up(self) -> None:
         """Load the model now (a server does this once at start-up)."""
         self.encode_query("تهريب المهاجرين")
+        from fahras.retrieval.answer import sentence_table
+
+        sentence_table(self)  # what ``ask`` reads about every sentence, built once
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.embedder.encode_queries([text])[0]
@@ -300,3 +303,10 @@ class Searcher:
                             float(scored.dense[i]), pinned))
         return SearchResult(scored.analysis.text, hits, scored.analysis, scored.expansions,
                             scored.notes, scored.timings)
+
+    def ask(self, question: str, k: int = 5, **filters):
+        """The sentence that answers ``question``, cited, or ``found=False`` with the closest
+        passages (see :mod:`fahras.retrieval.answer`)."""
+        from fahras.retrieval.answer import ask
+
+        return ask(self, question, k, **filters)
