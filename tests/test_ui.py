@@ -29,7 +29,7 @@ INJECTIONS = ('<script>alert(1)</script>', '<img src=x onerror=alert(1)>',
 ALLOWED_TAGS = {"article", "header", "section", "div", "span", "p", "h2", "h3", "h4", "mark",
                 "button", "ul", "li"}
 ALLOWED_ATTRS = {"class", "dir", "lang", "id", "title", "type", "role", "aria-live",
-                 "data-anchor", "data-copied"}
+                 "data-anchor", "data-copied", "data-query"}
 
 
 class TagAudit(HTMLParser):

@@ -150,7 +150,7 @@ def build_app(searcher, export_dir: str | Path | None = None):
             return searcher.search(query, int(k), kinds=kinds or DEFAULT_KINDS,
                                    parts=parts or None, mode=mode).to_json()
         except FahrasError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(str(e), print_exception=False) from None  # a user's mistake
 
     def api_ask(query: str, k: int = 5, kinds: list[str] | None = None,
                 parts: list[str] | None = None) -> dict:
@@ -158,12 +158,13 @@ def build_app(searcher, export_dir: str | Path | None = None):
         passage label ("found": false when the report does not contain the answer), and the
         ranked passages."""
         if not supports_answers(searcher):  # TEMPORARY until issue 4 (Searcher.ask) lands
-            raise gr.Error("answers are not available in this version of Fahras; use /search")
+            raise gr.Error("answers are not available in this version of Fahras; use /search",
+                           print_exception=False)
         try:
             return searcher.ask(query, k=max(1, min(int(k), MAX_K)),
                                 kinds=kinds or DEFAULT_KINDS, parts=parts or None).to_json()
         except FahrasError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(str(e), print_exception=False) from None  # a user's mistake
 
     private = {"api_visibility": "private"}
     with gr.Blocks(title="Fahras · فهرس", analytics_enabled=False,

@@ -200,7 +200,8 @@ def hits_html(view: dict | None, lang: str | None) -> str:
         return message_html(t(lang, "no_hits"), "info", lang)
     terms = view.get("terms", ())
     body = "".join(hit_html(h, lang, terms, view.get("answer")) for h in hits)
-    return (f'<section class="fahras-hits" dir="{direction(lang)}">'
+    return (f'<section class="fahras-hits" dir="{direction(lang)}" '
+            f'data-query="{esc(view.get("query", ""))}">'
             f'<h2>{esc(t(lang, "passages"))}</h2>{body}</section>')
 
 

@@ -21,19 +21,20 @@
     }
   }
 
-  // Scroll the report pane (not the page) so that the passage is near its top.
-  function scrollPane(target, smooth) {
+  // Scroll the report pane (not the page) so that the passage is near its top; if the pane
+  // itself is out of sight (narrow screens put it under the results), bring it into view.
+  function scrollPane(target) {
     var pane = target.closest(".fahras-report");
     if (!pane) return;
     var top = target.getBoundingClientRect().top - pane.getBoundingClientRect().top;
-    pane.scrollTo({ top: pane.scrollTop + top - 12, behavior: smooth ? "smooth" : "auto" });
-    var r = pane.getBoundingClientRect();
-    if (r.bottom < 0 || r.top > window.innerHeight) pane.scrollIntoView({ block: "start" });
+    pane.scrollTop = pane.scrollTop + top - 12;
+    var r = target.getBoundingClientRect();
+    if (r.top < 0 || r.top > window.innerHeight - 40) pane.scrollIntoView({ block: "start" });
   }
 
   window.fahrasScrollToFocus = function (root) {
     var target = (root || document).querySelector(".fahras-report .rp.focus");
-    if (target) scrollPane(target, false);
+    if (target) scrollPane(target);
   };
 
   function showInReport(anchor) {
@@ -42,7 +43,7 @@
     var old = document.querySelectorAll(".fahras-report .rp.focus");
     for (var i = 0; i < old.length; i++) old[i].classList.remove("focus");
     target.classList.add("focus");
-    scrollPane(target, true);
+    scrollPane(target);
   }
 
   function copyText(text) {
