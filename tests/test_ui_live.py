@@ -188,11 +188,11 @@ def browser_page(server):
             context = browser.new_context(viewport={"width": 1400, "height": 1000},
                                           accept_downloads=True)
             context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+            context.on("request", lambda r: requests.append(r.url))
             page = context.new_page()
-            page.on("request", lambda r: requests.append(r.url))
             page.goto(server + "/")
             page.wait_for_selector("#query textarea")
-            yield page, requests
+            yield page, requests, context
         finally:
             browser.close()
 
@@ -226,7 +226,7 @@ def mark_texts(locator) -> list[str]:
 
 @pytest.mark.browser
 def test_arabic_question_right_to_left_with_highlights(browser_page):
-    page, _ = browser_page
+    page = browser_page[0]
     assert page.get_attribute("html", "dir") == "rtl"
     assert direction(page, ".gradio-container") == "rtl"
     assert page.locator("#search-btn").inner_text() == "ابحث"
@@ -247,7 +247,7 @@ def test_arabic_question_right_to_left_with_highlights(browser_page):
 
 @pytest.mark.browser
 def test_arabic_answer_card(browser_page):
-    page, _ = browser_page
+    page = browser_page[0]
     ask_in_page(page, AR_QUESTION)
     card = page.locator(".fahras-answer.found")
     card.wait_for(timeout=10_000)
@@ -259,7 +259,7 @@ def test_arabic_answer_card(browser_page):
 
 @pytest.mark.browser
 def test_show_in_the_report_and_copy_citation(browser_page):
-    page, _ = browser_page
+    page = browser_page[0]
     ask_in_page(page, AR_QUESTION)
     third = page.locator(".hit").nth(2)
     anchor = third.locator("button.show-in-report").get_attribute("data-anchor")
@@ -288,7 +288,7 @@ def test_show_in_the_report_and_copy_citation(browser_page):
 
 @pytest.mark.browser
 def test_language_switch_and_english_question(browser_page, server):
-    page, _ = browser_page
+    page = browser_page[0]
     page.locator("#lang label", has_text="English").click()
     page.wait_for_function("document.querySelector('#search-btn').innerText.trim() === 'Search'")
     assert page.get_attribute("html", "dir") == "ltr"
@@ -311,7 +311,7 @@ def test_language_switch_and_english_question(browser_page, server):
 
 @pytest.mark.browser
 def test_english_answer_card(browser_page):
-    page, _ = browser_page
+    page = browser_page[0]
     card = page.locator(".fahras-answer.found")
     card.wait_for(timeout=10_000)
     assert card.locator(".label").inner_text().startswith("Paragraph 31")
@@ -322,7 +322,7 @@ def test_english_answer_card(browser_page):
 
 @pytest.mark.browser
 def test_export_downloads(browser_page):
-    page, _ = browser_page
+    page = browser_page[0]
     labels = page.locator(".hit .label").all_inner_texts()
     with page.expect_download(timeout=30_000) as info:
         page.locator("#dl-csv").click()
@@ -341,12 +341,26 @@ def test_export_downloads(browser_page):
 
 
 @pytest.mark.browser
+def test_not_in_the_report(browser_page):
+    page = browser_page[0]
+    ask_in_page(page, "What is the capital of Australia?")
+    card = page.locator(".fahras-answer.not-found")
+    card.wait_for(timeout=10_000)
+    assert "Not in the report" in card.inner_text()
+    assert page.locator(".fahras-answer.found").count() == 0
+    shot(page, "06-not-in-the-report")
+
+
+@pytest.mark.browser
 def test_back_to_arabic_and_filters(browser_page):
-    page, _ = browser_page
+    page = browser_page[0]
+    arabic_labels = page.locator(".hit .label-alt").all_inner_texts()
+    assert arabic_labels
     page.locator("#lang label", has_text="العربية").click()
     page.wait_for_function("document.querySelector('#search-btn').innerText.trim() === 'ابحث'")
     assert direction(page, ".gradio-container") == "rtl"
-    assert page.locator(".hit .label").first.inner_text() == "الفقرة 31"  # re-rendered, not re-run
+    # the same results, re-rendered in Arabic (not searched again)
+    assert page.locator(".hit .label").all_inner_texts() == arabic_labels
     page.locator("#filters").get_by_text("عوامل التصفية").click()
     for part in ("مقدمة", "ملخص المداولات", "المسائل التنظيمية", "اعتماد التقرير"):
         page.locator("#parts label", has_text=part).click()
@@ -359,6 +373,21 @@ def test_back_to_arabic_and_filters(browser_page):
     shot(page, "05-arabic-filtered")
 
 
+@pytest.mark.browser
+def test_lang_parameter_opens_the_page_in_english(browser_page, server):
+    context = browser_page[2]
+    page = context.new_page()
+    try:
+        page.goto(server + "/?lang=en")
+        page.wait_for_function(
+            "document.querySelector('#search-btn')?.innerText.trim() === 'Search'")
+        assert page.get_attribute("html", "dir") == "ltr"
+        assert direction(page, ".gradio-container") == "ltr"
+        assert "Type a question or some words" in page.locator("#hits").inner_text()
+    finally:
+        page.close()
+
+
 def test_server_log_has_no_traceback(server):
     """User mistakes (an empty query, an unknown kind) are answered, not logged as crashes."""
     call(server, "search", ["", 3, None, None, "hybrid"])
@@ -368,7 +397,7 @@ def test_server_log_has_no_traceback(server):
 
 @pytest.mark.browser
 def test_page_made_no_request_outside_127_0_0_1(browser_page, server):
-    _, requests = browser_page
+    requests = browser_page[1]
     assert requests
     host = urlparse(server).netloc
     outside = [u for u in requests

@@ -167,8 +167,9 @@ def build_app(searcher, export_dir: str | Path | None = None):
             raise gr.Error(str(e), print_exception=False) from None  # a user's mistake
 
     private = {"api_visibility": "private"}
-    with gr.Blocks(title="Fahras · فهرس", analytics_enabled=False,
-                   elem_id="fahras") as demo:
+    # Gradio's copies of the downloads are deleted after an hour (and when the server stops).
+    with gr.Blocks(title="Fahras · فهرس", analytics_enabled=False, elem_id="fahras",
+                   delete_cache=(3600, 3600)) as demo:
         with gr.Row(elem_id="top", equal_height=False):
             header = gr.HTML(header_html(searcher, lang0), elem_id="header", scale=5)
             lang = gr.Radio(LANG_CHOICES, value=lang0, label=LANG_LABEL, elem_id="lang",
