@@ -16,6 +16,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -228,7 +229,6 @@ def build_app(searcher, export_dir: str | Path | None = None):
 
         gr.api(api_search, api_name="search")
         gr.api(api_ask, api_name="ask")
-    demo.fahras_export_dir = export_dir
     return demo
 
 
@@ -275,27 +275,30 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
 
     from fahras.retrieval.searcher import Searcher
 
+    # A terminated server (SIGTERM) cleans up like an interrupted one (Ctrl+C).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     searcher = Searcher.open(index_dir, model=model, progress=progress)
     searcher.warm_up()
-    demo = build_app(searcher)
-    demo.queue(default_concurrency_limit=concurrency)
+    export_dir = Path(tempfile.mkdtemp(prefix="fahras-exports-"))
     try:
-        demo.launch(
-            server_name=host, server_port=port, share=False, inbrowser=False, quiet=True,
-            prevent_thread_lock=True, show_error=False, footer_links=["api"],
-            run_history=False, enable_monitoring=False, ssr_mode=False, pwa=False,
-            mcp_server=False, theme=theme(), css=_static("fahras.css"), head=head_html(),
-        )
-    except OSError:
-        raise _port_error(host, port) from None
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    print(f"Fahras is running on http://{shown}:{port}  (Ctrl+C to stop)", flush=True)
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: listening on {host}: anyone who can reach this machine on port {port} "
-              "can use the interface and its API (no login).", file=sys.stderr, flush=True)
-    # A terminated server (SIGTERM) cleans up like an interrupted one.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
+        demo = build_app(searcher, export_dir)
+        demo.queue(default_concurrency_limit=concurrency)
+        try:
+            demo.launch(
+                server_name=host, server_port=port, share=False, inbrowser=False, quiet=True,
+                prevent_thread_lock=True, show_error=False, footer_links=["api"],
+                run_history=False, enable_monitoring=False, ssr_mode=False, pwa=False,
+                mcp_server=False, theme=theme(), css=_static("fahras.css"), head=head_html(),
+            )
+        except OSError:
+            raise _port_error(host, port) from None
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        print(f"Fahras is running on http://{shown}:{port}  (Ctrl+C to stop)", flush=True)
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"warning: listening on {host}: anyone who can reach this machine on port "
+                  f"{port} can use the interface and its API (no login).", file=sys.stderr,
+                  flush=True)
         demo.block_thread()
     finally:
-        shutil.rmtree(demo.fahras_export_dir, ignore_errors=True)
+        shutil.rmtree(export_dir, ignore_errors=True)
