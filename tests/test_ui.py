@@ -75,8 +75,9 @@ class _Answer:
 
 
 class _AskResult:
-    def __init__(self, query, found, answer, hits):
+    def __init__(self, query, found, answer, hits, search=None):
         self.query, self.found, self.answer, self.hits = query, found, answer, hits
+        self.search = search  # the SearchResult behind the hits (issue 4 carries it)
 
     def to_json(self):
         return {"query": self.query, "found": self.found,
@@ -99,10 +100,10 @@ class ContractSearcher:
         self.calls.append((question, k, filters))
         result = self._s.search(question, k, **filters)
         if not self.found or not result.hits:
-            return _AskResult(question, False, None, result.hits)
+            return _AskResult(question, False, None, result.hits, result)
         top = result.hits[0]
         start, end = self.answer_span or (0, min(len(top.text), 60))
-        return _AskResult(question, True, _Answer(top, start, end), result.hits)
+        return _AskResult(question, True, _Answer(top, start, end), result.hits, result)
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -232,6 +233,24 @@ def test_answer_card_follows_the_ask_contract(hash_searcher):
     assert "الفقرة 28 (هـ)" in ar and "Paragraph 28 (e)" in ar and 'class="fahras-answer found"' in ar
     # the answer sentence is set apart inside its passage in the list
     assert '<span class="answer-span">' in render.hits_html(view, "en")
+
+
+def test_notes_and_expansions_of_the_search_behind_an_answer_are_shown(hash_searcher):
+    searcher = ContractSearcher(hash_searcher)
+    view = build_view(searcher, "التوصية 99", 3)
+    assert view["notes"] == ["there is no recommendation 99 in the index"]
+    assert "there is no recommendation 99" in render.status_html(view, "en")
+    hash_searcher.expander = lambda analysis: (
+        [{"source": "children", "arabic": ["الأطفال"], "terms": ["اطفال"], "weight": 0.5,
+          "kind": "glossary"}] if "children" in analysis.text else [])
+    try:
+        view = build_view(searcher, "children", 3)
+    finally:
+        hash_searcher.expander = None
+    assert view["expansions"][0]["arabic"] == ["الأطفال"] and "اطفال" in view["terms"]
+    status = render.status_html(view, "en")
+    assert "Matched on the Arabic terms:" in status and "الأطفال" in status
+    assert any(m in ("الأطفال", "للأطفال", "والأطفال") for m in marks(render.hits_html(view, "en")))
 
 
 def test_not_in_the_report_is_said_plainly(hash_searcher):

@@ -61,8 +61,14 @@ def _answer(searcher, answer: dict | None) -> dict | None:
     return answer
 
 
+def _search_result(result):
+    """The SearchResult behind a result: itself, or the one an AskResult carries (``.search``)."""
+    inner = getattr(result, "search", None)
+    return inner if hasattr(inner, "expansions") else result
+
+
 def _expansions(searcher, result, query: str) -> list[dict]:
-    found = getattr(result, "expansions", None)
+    found = getattr(_search_result(result), "expansions", None)
     if found is not None:
         return list(found)
     if getattr(searcher, "expander", None) is None:
@@ -120,6 +126,6 @@ def build_view(searcher, query: str | None, k: int = DEFAULT_K,
         return view
     view["hits"] = [_with_citations(searcher, h) for h in data.get("hits", [])]
     view["expansions"] = _expansions(searcher, result, query)
-    view["notes"] = list(getattr(result, "notes", None) or data.get("notes") or [])
+    view["notes"] = list(getattr(_search_result(result), "notes", None) or data.get("notes") or [])
     view["terms"] = sorted(query_terms(query, view["expansions"]))
     return view
