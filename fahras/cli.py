@@ -67,6 +67,17 @@ Every question is asked once (fahras ask): the ranking gives hit@k, MRR and nDCG
 answerable rows; "answer" is the share of rows with answer_contains whose answer contains
 one of its strings; "refused" the share of answerable rows given no answer.
 """,
+    "serve": """\
+examples:
+  fahras serve                          # http://127.0.0.1:7860, this machine only
+  fahras serve --port 8080
+  fahras serve --host 0.0.0.0           # reachable from other machines (see --host)
+
+API (while it runs):
+  curl -s -X POST http://127.0.0.1:7860/gradio_api/call/search \\
+       -H 'Content-Type: application/json' -d '{"data": ["ما دور القنصليات؟", 3]}'
+  then GET http://127.0.0.1:7860/gradio_api/call/search/<event_id> (see README)
+""",
     "model": """\
 examples:
   fahras model --json
@@ -256,6 +267,14 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from fahras.ui.app import serve  # gradio is imported here only, never by other commands
+
+    serve(host=args.host, port=args.port, index_dir=args.index, model=args.model,
+          concurrency=args.concurrency, progress=_progress())
+    return 0
+
+
 def cmd_model(args) -> int:
     from fahras.index import model as model_mod
 
@@ -336,6 +355,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--details", action="store_true", help="include every question's result")
     _common(p)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="the web interface (and its HTTP API) in your browser",
+                       formatter_class=fmt, epilog=EXAMPLES["serve"])
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only). WARNING: "
+                        "another address, e.g. 0.0.0.0, lets anyone who can reach this machine "
+                        "use the interface and its API, with no login and no encryption")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--concurrency", type=int, default=4,
+                   help="searches run at the same time (default 4)")
+    p.add_argument("--model", help="embedding model: e5-small (default), a local "
+                   "sentence-transformers folder, or a hub id (env FAHRAS_MODEL)")
+    p.add_argument("--index", type=Path, help="index folder (default: $FAHRAS_HOME/index)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("model", help="provision the embedding model and show it",
                        formatter_class=fmt, epilog=EXAMPLES["model"])

@@ -1,0 +1,304 @@
+"""The web interface (Gradio Blocks): layout and event wiring only.
+
+The searcher is opened and warmed up once by :func:`serve`; every event calls the library
+through :func:`fahras.ui.view.build_view` and renders with :mod:`fahras.ui.render`. Named API
+endpoints ``/search`` and ``/ask`` return the library's JSON (``POST /gradio_api/call/search``
+or ``gradio_client``). Gradio is imported inside these functions only, so the rest of Fahras
+never pays for it.
+
+Private by default: analytics and hub calls off, no share link, no monitoring endpoint, no run
+history; it listens on 127.0.0.1 unless told otherwise.
+"""
+
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from functools import partial
+from pathlib import Path
+
+from fahras.errors import FahrasError, UsageError
+from fahras.index.report import KINDS
+from fahras.retrieval.searcher import DEFAULT_KINDS, MAX_K
+from fahras.ui import render
+from fahras.ui.export import write_exports
+from fahras.ui.i18n import DEFAULT_LANG, EXAMPLES, lang_of, t
+from fahras.ui.view import DEFAULT_K, PARTS, UI_MAX_K, build_view, supports_answers
+
+STATIC = Path(__file__).parent / "static"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+DEFAULT_CONCURRENCY = 4
+LANG_CHOICES = [("العربية", "ar"), ("English", "en")]
+LANG_LABEL = "اللغة · Language"  # readable whichever language is on
+
+# After the report view re-renders, bring its focused passage into view (see fahras.js).
+_REPORT_JS = """
+const go = () => window.fahrasScrollToFocus && window.fahrasScrollToFocus(element);
+watch('value', go);
+setTimeout(go, 0);
+"""
+
+
+def _static(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+def head_html() -> str:
+    return f"<script>\n{_static('fahras.js')}\n</script>"
+
+
+def theme():
+    import gradio as gr
+
+    # Local fonts only: nothing is fetched from a font service.
+    sans = ["Noto Naskh Arabic", "Amiri", "Noto Sans Arabic", "DejaVu Sans", "Arial",
+            "sans-serif"]
+    return gr.themes.Default(font=sans, font_mono=["DejaVu Sans Mono", "monospace"])
+
+
+def header_html(searcher, lang: str) -> str:
+    doc = searcher.documents[0] if searcher.documents else {}
+    title = doc.get("title") or ""
+    info = " · ".join(x for x in (doc.get("date"), doc.get("distribution")) if x)
+    return (
+        f'<header class="fahras-header" dir="{"rtl" if lang == "ar" else "ltr"}">'
+        f'<h1><span lang="ar">فهرس</span> <span class="latin" lang="en">Fahras</span></h1>'
+        f'<p class="tagline">{render.esc(t(lang, "tagline"))}</p>'
+        f'<p class="doc-title" dir="rtl" lang="ar">{render.esc(title)}</p>'
+        f'<p class="doc-info" dir="ltr">{render.esc(info)}</p>'
+        "</header>"
+    )
+
+
+def _focus(view: dict | None) -> str | None:
+    if not view or view.get("error"):
+        return None
+    if view.get("answer"):
+        return view["answer"].get("passage_id")
+    hits = view.get("hits") or []
+    return hits[0]["id"] if hits else None
+
+
+def build_app(searcher, export_dir: str | Path | None = None):
+    """The Blocks app over an opened searcher (call ``.queue()`` and ``.launch()`` on it)."""
+    import gradio as gr
+
+    export_dir = Path(export_dir or tempfile.mkdtemp(prefix="fahras-exports-"))
+    lang0 = DEFAULT_LANG
+
+    def part_choices(lang):
+        return [(t(lang, f"part_{p}"), p) for p in PARTS]
+
+    def kind_choices(lang):
+        return [(t(lang, f"kind_{k}"), k) for k in KINDS]
+
+    def report_for(view, lang):
+        terms = (view or {}).get("terms") or ()
+        return render.report_html(searcher.passages, searcher.documents, terms, _focus(view), lang)
+
+    def results(view, lang):
+        """Outputs of a search: status, answer, hits, report, the two downloads, the view."""
+        lang = lang_of(lang)
+        if view and not view.get("error") and view.get("hits"):
+            csv_path, json_path = write_exports(view, export_dir)
+            downloads = (gr.update(value=str(csv_path), interactive=True),
+                         gr.update(value=str(json_path), interactive=True))
+        else:
+            downloads = (gr.update(value=None, interactive=False),
+                         gr.update(value=None, interactive=False))
+        return (render.status_html(view, lang), render.answer_html(view, lang),
+                render.hits_html(view, lang), report_for(view, lang), *downloads, view)
+
+    def on_search(query, k, kinds, parts, lang):
+        view = build_view(searcher, query, k, kinds, parts)
+        return results(view, lang)
+
+    def on_example(example, k, kinds, parts, lang):
+        return (example, *on_search(example, k, kinds, parts, lang))
+
+    def on_language(lang, view):
+        lang = lang_of(lang)
+        return (
+            header_html(searcher, lang),
+            gr.update(label=t(lang, "query_label"), placeholder=t(lang, "query_placeholder")),
+            gr.update(value=t(lang, "search")),
+            f'<span class="examples-label">{render.esc(t(lang, "examples"))}</span>',
+            gr.update(label=t(lang, "filters")),
+            gr.update(label=t(lang, "parts"), choices=part_choices(lang)),
+            gr.update(label=t(lang, "kinds"), choices=kind_choices(lang)),
+            gr.update(label=t(lang, "k")),
+            gr.update(label=t(lang, "download_csv")),
+            gr.update(label=t(lang, "download_json")),
+            f'<h2 class="report-heading">{render.esc(t(lang, "report"))}</h2>',
+            render.status_html(view, lang), render.answer_html(view, lang),
+            render.hits_html(view, lang), report_for(view, lang),
+        )
+
+    def initial_language(request: gr.Request):
+        wanted = request.query_params.get("lang") if request else None
+        return lang_of(wanted)
+
+    # -- the named API ------------------------------------------------------------------
+    def api_search(query: str, k: int = 10, kinds: list[str] | None = None,
+                   parts: list[str] | None = None, mode: str = "hybrid") -> dict:
+        """Search the report: the k best passages for a query in Arabic or English, best
+        first (the JSON of `fahras search --json`)."""
+        try:
+            return searcher.search(query, int(k), kinds=kinds or DEFAULT_KINDS,
+                                   parts=parts or None, mode=mode).to_json()
+        except FahrasError as e:
+            raise gr.Error(str(e), print_exception=False) from None  # a user's mistake
+
+    def api_ask(query: str, k: int = 5, kinds: list[str] | None = None,
+                parts: list[str] | None = None) -> dict:
+        """Answer a question from the report: the report's sentence that answers it with its
+        passage label ("found": false when the report does not contain the answer), and the
+        ranked passages."""
+        if not supports_answers(searcher):  # TEMPORARY until issue 4 (Searcher.ask) lands
+            raise gr.Error("answers are not available in this version of Fahras; use /search",
+                           print_exception=False)
+        try:
+            return searcher.ask(query, k=max(1, min(int(k), MAX_K)),
+                                kinds=kinds or DEFAULT_KINDS, parts=parts or None).to_json()
+        except FahrasError as e:
+            raise gr.Error(str(e), print_exception=False) from None  # a user's mistake
+
+    private = {"api_visibility": "private"}
+    # Gradio's copies of the downloads are deleted after an hour (and when the server stops).
+    with gr.Blocks(title="Fahras · فهرس", analytics_enabled=False, elem_id="fahras",
+                   delete_cache=(3600, 3600)) as demo:
+        with gr.Row(elem_id="top", equal_height=False):
+            header = gr.HTML(header_html(searcher, lang0), elem_id="header", scale=5)
+            lang = gr.Radio(LANG_CHOICES, value=lang0, label=LANG_LABEL, elem_id="lang",
+                            scale=0, min_width=220)
+        with gr.Row(elem_id="ask-row", equal_height=True):
+            query = gr.Textbox(label=t(lang0, "query_label"),
+                               placeholder=t(lang0, "query_placeholder"), lines=1, max_lines=4,
+                               elem_id="query", scale=6, autofocus=True, max_length=5000)
+            go = gr.Button(t(lang0, "search"), variant="primary", elem_id="search-btn",
+                           scale=1, min_width=120)
+        with gr.Row(elem_id="examples"):
+            examples_label = gr.HTML(
+                f'<span class="examples-label">{render.esc(t(lang0, "examples"))}</span>',
+                elem_id="examples-label", scale=0, min_width=80)
+            example_buttons = [gr.Button(ex, size="sm", elem_classes=["example"], scale=0,
+                                         min_width=60) for ex in EXAMPLES]
+        with gr.Accordion(t(lang0, "filters"), open=False, elem_id="filters") as filters:
+            with gr.Row():
+                parts = gr.CheckboxGroup(part_choices(lang0), value=list(PARTS),
+                                         label=t(lang0, "parts"), elem_id="parts", scale=3)
+                kinds = gr.CheckboxGroup(kind_choices(lang0), value=list(DEFAULT_KINDS),
+                                         label=t(lang0, "kinds"), elem_id="kinds", scale=2)
+                k = gr.Slider(1, UI_MAX_K, value=DEFAULT_K, step=1, label=t(lang0, "k"),
+                              elem_id="k", scale=2)
+        with gr.Row(elem_id="status-row", equal_height=True):
+            status = gr.HTML("", elem_id="status", scale=3)
+            with gr.Row(elem_id="downloads", scale=0):
+                dl_csv = gr.DownloadButton(t(lang0, "download_csv"), interactive=False,
+                                           elem_id="dl-csv", size="sm")
+                dl_json = gr.DownloadButton(t(lang0, "download_json"), interactive=False,
+                                            elem_id="dl-json", size="sm")
+        with gr.Row(elem_id="main", equal_height=False):
+            with gr.Column(scale=3, elem_id="results-col"):
+                answer = gr.HTML("", elem_id="answer")
+                hits = gr.HTML(render.intro_html(lang0), elem_id="hits")
+            with gr.Column(scale=2, elem_id="report-col"):
+                report_heading = gr.HTML(
+                    f'<h2 class="report-heading">{render.esc(t(lang0, "report"))}</h2>')
+                report = gr.HTML(report_for(None, lang0), elem_id="report",
+                                 js_on_load=_REPORT_JS)
+        view_state = gr.State(None)
+
+        outputs = [status, answer, hits, report, dl_csv, dl_json, view_state]
+        inputs = [query, k, kinds, parts, lang]
+        go.click(on_search, inputs, outputs, **private)
+        query.submit(on_search, inputs, outputs, **private)
+        for button, example in zip(example_buttons, EXAMPLES):
+            button.click(partial(on_example, example), [k, kinds, parts, lang],
+                         [query, *outputs], **private)
+        lang.change(on_language, [lang, view_state],
+                    [header, query, go, examples_label, filters, parts, kinds, k, dl_csv,
+                     dl_json, report_heading, status, answer, hits, report], **private)
+        lang.change(None, [lang], None, js="(lang) => { window.fahrasSetLang && "
+                    "window.fahrasSetLang(lang); }", **private)
+        demo.load(initial_language, None, [lang], **private)
+
+        gr.api(api_search, api_name="search")
+        gr.api(api_ask, api_name="ask")
+    return demo
+
+
+def _port_error(host: str, port: int) -> UsageError:
+    return UsageError(f"cannot listen on {host}:{port} (the port is in use or not allowed); "
+                      "choose another with --port")
+
+
+def check_address(host: str, port: int) -> None:
+    """Fail at once (before the model loads) if ``host:port`` cannot be listened on."""
+    import socket
+
+    if not 0 < port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, not {port}")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port,
+                                                             type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError):
+        raise UsageError(f"unknown host {host!r}; use an address of this machine, "
+                         "e.g. 127.0.0.1") from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError:
+            raise _port_error(host, port) from None
+
+
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, model=None,
+          concurrency: int = DEFAULT_CONCURRENCY, progress: bool = False) -> None:
+    """Open the index and the model once, then serve the interface until interrupted."""
+    # Privacy: no analytics, no hub calls, and the launch self-check must not go to a proxy.
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if any(os.environ.get(v) for v in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
+                                       "https_proxy", "ALL_PROXY", "all_proxy")):
+        no_proxy = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
+        extra = ",".join(h for h in ("127.0.0.1", "localhost", host) if h not in no_proxy)
+        merged = ",".join(x for x in (no_proxy, extra) if x)
+        os.environ["NO_PROXY"] = os.environ["no_proxy"] = merged
+    if concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    check_address(host, port)
+
+    from fahras.retrieval.searcher import Searcher
+
+    # A terminated server (SIGTERM) cleans up like an interrupted one (Ctrl+C).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    searcher = Searcher.open(index_dir, model=model, progress=progress)
+    searcher.warm_up()
+    export_dir = Path(tempfile.mkdtemp(prefix="fahras-exports-"))
+    try:
+        demo = build_app(searcher, export_dir)
+        demo.queue(default_concurrency_limit=concurrency)
+        try:
+            demo.launch(
+                server_name=host, server_port=port, share=False, inbrowser=False, quiet=True,
+                prevent_thread_lock=True, show_error=False, footer_links=["api"],
+                run_history=False, enable_monitoring=False, ssr_mode=False, pwa=False,
+                mcp_server=False, theme=theme(), css=_static("fahras.css"), head=head_html(),
+            )
+        except OSError:
+            raise _port_error(host, port) from None
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        print(f"Fahras is running on http://{shown}:{port}  (Ctrl+C to stop)", flush=True)
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"warning: listening on {host}: anyone who can reach this machine on port "
+                  f"{port} can use the interface and its API (no login).", file=sys.stderr,
+                  flush=True)
+        demo.block_thread()
+    finally:
+        shutil.rmtree(export_dir, ignore_errors=True)

@@ -1,0 +1,248 @@
+"""HTML for the web interface: pure functions from a view (plain data) to escaped markup.
+
+Every piece of text that reaches the page -- passages, queries, labels, notes, citations,
+library messages -- goes through :func:`esc`. Highlighting escapes each piece of text first and
+only then wraps the highlighted pieces in ``<mark>``, so a passage or query can never inject
+markup. The report's own text is always marked ``dir="rtl" lang="ar"``; the interface's labels
+follow the interface language.
+
+A *view* is the dict built by :func:`fahras.ui.view.build_view`: ``query``, ``hits`` (search hit
+JSON plus ``cite_ar``/``cite_en``), ``answer`` (or None), ``found``, ``terms``,
+``expansions``, ``notes``, ``took_ms``, ``error`` (an i18n key and values, or None).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+
+from fahras.retrieval.highlight import highlight_spans, segments
+from fahras.ui.i18n import direction, lang_of, t
+
+
+def esc(value) -> str:
+    """Text made safe for HTML content and for double- or single-quoted attributes."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def anchor_id(passage_id: str) -> str:
+    """The element id of a passage in the report view (letters, digits, ``-``, ``_`` only)."""
+    return "psg-" + re.sub(r"[^A-Za-z0-9_-]", "_", str(passage_id))
+
+
+def highlighted(text: str, terms: Iterable[str], region: tuple[int, int] | None = None) -> str:
+    """``text`` escaped, with the words matching ``terms`` in ``<mark>`` and ``region`` (the
+    answer sentence) in ``<span class="answer-span">``."""
+    spans = highlight_spans(text, terms)
+    out: list[str] = []
+    open_region = False
+    for piece, marked, inside in segments(text, spans, region):
+        if inside and not open_region:
+            out.append('<span class="answer-span">')
+            open_region = True
+        elif not inside and open_region:
+            out.append("</span>")
+            open_region = False
+        body = esc(piece)
+        out.append(f"<mark>{body}</mark>" if marked else body)
+    if open_region:
+        out.append("</span>")
+    return "".join(out)
+
+
+def _ar_text(inner: str, cls: str = "ar-text") -> str:
+    return f'<div class="{cls}" dir="rtl" lang="ar">{inner}</div>'
+
+
+def _labels(lang: str, label_ar: str, label_en: str) -> str:
+    first, second = (label_ar, label_en) if lang == "ar" else (label_en, label_ar)
+    first_lang, second_lang = ("ar", "en") if lang == "ar" else ("en", "ar")
+    return (f'<span class="label" lang="{first_lang}">{esc(first)}</span>'
+            f'<span class="label-alt" lang="{second_lang}">{esc(second)}</span>')
+
+
+def _citation(lang: str, cite_ar: str, cite_en: str) -> str:
+    text = cite_ar if lang == "ar" else cite_en
+    text_dir = "rtl" if lang == "ar" else "ltr"
+    return (
+        '<div class="citation">'
+        f'<span class="citation-title">{esc(t(lang, "citation"))}:</span> '
+        f'<span class="cite" dir="{text_dir}" lang="{lang}">{esc(text)}</span>'
+        "</div>"
+    )
+
+
+def _actions(lang: str, passage_id: str) -> str:
+    """"Show in the report" and "Copy citation" (fahras.js handles both clicks)."""
+    return (
+        '<div class="actions">'
+        f'<button type="button" class="show-in-report" data-anchor="{esc(anchor_id(passage_id))}">'
+        f'{esc(t(lang, "show_in_report"))}</button>'
+        f'<button type="button" class="copy-cite" data-copied="{esc(t(lang, "copied"))}">'
+        f'{esc(t(lang, "copy_citation"))}</button>'
+        "</div>"
+    )
+
+
+def message_html(text: str, kind: str = "info", lang: str | None = None) -> str:
+    """A one-line message (``info`` or ``error``) in the interface language's direction."""
+    lang = lang_of(lang)
+    role = ' role="alert"' if kind == "error" else ""
+    return (f'<div class="fahras-msg {esc(kind)}" dir="{direction(lang)}"{role}>'
+            f'<p dir="auto">{esc(text)}</p></div>')
+
+
+def error_text(error: dict | str, lang: str | None) -> str:
+    """An error of a view (``{"key": ..., "values": {...}}``) in the interface language."""
+    if isinstance(error, str):
+        return error
+    return t(lang, error.get("key", "err_search"), **(error.get("values") or {}))
+
+
+def intro_html(lang: str | None) -> str:
+    return message_html(t(lang, "intro"), "info", lang)
+
+
+def status_html(view: dict | None, lang: str | None) -> str:
+    """Number of passages, time taken, the Arabic terms an English query matched, notes."""
+    lang = lang_of(lang)
+    if not view or view.get("error"):
+        return ""
+    parts = [f'<p class="counts">{esc(t(lang, "status", n=len(view.get("hits", ())), ms=round(view.get("took_ms", 0))))}</p>']
+    expansions = [e for e in view.get("expansions") or () if e.get("arabic")]
+    if expansions:
+        items = []
+        for e in expansions:
+            arabic = " / ".join(str(a) for a in e.get("arabic", ()))
+            items.append(f'<li><span class="exp-source" dir="auto">{esc(e.get("source", ""))}</span>'
+                         f' → <span class="exp-arabic" dir="rtl" lang="ar">{esc(arabic)}</span></li>')
+        parts.append(f'<div class="expansions"><span>{esc(t(lang, "matched_on"))}</span>'
+                     f'<ul>{"".join(items)}</ul></div>')
+    for note in view.get("notes") or ():
+        parts.append(f'<p class="note" dir="auto">{esc(note)}</p>')
+    return f'<div class="fahras-status" dir="{direction(lang)}">{"".join(parts)}</div>'
+
+
+def answer_html(view: dict | None, lang: str | None) -> str:
+    """The answer card: the report's sentence, its label and citation -- or "not in the
+    report". Empty when there is no view, an error, or answers are not available."""
+    lang = lang_of(lang)
+    if not view or view.get("error"):
+        return ""
+    if view.get("found") is None:  # answers unavailable in this version of the library
+        return ""
+    d = direction(lang)
+    if not view.get("found") or not view.get("answer"):
+        return (f'<section class="fahras-answer not-found" dir="{d}" aria-live="polite">'
+                f'<h2>{esc(t(lang, "answer"))}</h2>'
+                f'<p class="not-found-text">{esc(t(lang, "not_found"))}</p>'
+                f'<p class="hint">{esc(t(lang, "not_found_more"))}</p></section>')
+    a = view["answer"]
+    terms = view.get("terms", ())
+    return (
+        f'<section class="fahras-answer found" dir="{d}" aria-live="polite">'
+        f'<h2>{esc(t(lang, "answer"))} <span class="answer-label">'
+        f'{_labels(lang, a.get("ref_ar") or a.get("label_ar", ""), a.get("ref_en") or a.get("label_en", ""))}'
+        '</span></h2>'
+        + _ar_text(highlighted(str(a.get("text", "")), terms), "answer-text")
+        + _citation(lang, a.get("cite_ar", ""), a.get("cite_en", ""))
+        + _actions(lang, a.get("passage_id", ""))
+        + "</section>"
+    )
+
+
+def _part_label(lang: str, part: str | None) -> str:
+    key = f"part_{part}"
+    try:
+        return t(lang, key)
+    except KeyError:
+        return str(part or "")
+
+
+def hit_html(hit: dict, lang: str, terms: Sequence[str], answer: dict | None = None) -> str:
+    region = None
+    if answer and answer.get("passage_id") == hit.get("id"):
+        try:
+            region = (int(answer["start"]), int(answer["end"]))
+        except (KeyError, TypeError, ValueError):
+            region = None
+    section = (f'<div class="section" dir="rtl" lang="ar">{esc(hit.get("section", ""))}</div>')
+    if lang == "en" and hit.get("section_en"):
+        section = f'<div class="section-en" dir="ltr">{esc(hit["section_en"])}</div>' + section
+    pinned = (f'<span class="pinned">{esc(t(lang, "pinned"))}</span>' if hit.get("pinned") else "")
+    return (
+        f'<article class="hit" data-anchor="{esc(anchor_id(hit.get("id", "")))}">'
+        '<header class="hit-head">'
+        f'<span class="rank">{esc(hit.get("rank", ""))}</span>'
+        f'{_labels(lang, hit.get("label_ar", ""), hit.get("label_en", ""))}'
+        f'<span class="part">{esc(_part_label(lang, hit.get("part")))}</span>{pinned}'
+        f'<span class="score" title="{esc(t(lang, "score"))}">{esc(t(lang, "score"))} '
+        f'{float(hit.get("score", 0.0)):.3f}</span>'
+        "</header>"
+        + section
+        + _ar_text(highlighted(str(hit.get("text", "")), terms, region), "hit-text")
+        + _citation(lang, hit.get("cite_ar", ""), hit.get("cite_en", ""))
+        + _actions(lang, hit.get("id", ""))
+        + "</article>"
+    )
+
+
+def hits_html(view: dict | None, lang: str | None) -> str:
+    """The ranked passages, or the error / empty-state message."""
+    lang = lang_of(lang)
+    if not view:
+        return intro_html(lang)
+    if view.get("error"):
+        return message_html(error_text(view["error"], lang), "error", lang)
+    hits = view.get("hits") or []
+    if not hits:
+        return message_html(t(lang, "no_hits"), "info", lang)
+    terms = view.get("terms", ())
+    body = "".join(hit_html(h, lang, terms, view.get("answer")) for h in hits)
+    return (f'<section class="fahras-hits" dir="{direction(lang)}" '
+            f'data-query="{esc(view.get("query", ""))}">'
+            f'<h2>{esc(t(lang, "passages"))}</h2>{body}</section>')
+
+
+def report_html(passages: Sequence, documents: Sequence[dict], terms: Iterable[str] = (),
+                focus_id: str | None = None, lang: str | None = None) -> str:
+    """The whole report (every passage in order, headings included) with the query's words
+    highlighted and the passage ``focus_id`` set apart (the page scrolls to it)."""
+    lang = lang_of(lang)
+    terms = tuple(terms)
+    out = [f'<div class="fahras-report" dir="{direction(lang)}">',
+           f'<p class="hint">{esc(t(lang, "report_hint"))}</p>']
+    by_doc: dict[str, list] = {}
+    for p in passages:
+        by_doc.setdefault(p.doc, []).append(p)
+    metas = {d.get("id"): d for d in documents}
+    for doc_id, doc_passages in by_doc.items():
+        meta = metas.get(doc_id, {})
+        out.append('<article class="report-doc" dir="rtl" lang="ar">')
+        out.append('<header class="report-head">')
+        if meta.get("body"):
+            out.append(f'<p class="report-body">{esc(meta["body"])}</p>')
+        out.append(f'<h3 class="report-title">{esc(meta.get("title") or doc_id)}</h3>')
+        info = " · ".join(esc(x) for x in (meta.get("date"), meta.get("distribution")) if x)
+        if info:
+            out.append(f'<p class="report-info" dir="ltr">{info}</p>')
+        out.append("</header>")
+        for p in sorted(doc_passages, key=lambda p: p.order):
+            focus = " focus" if p.id == focus_id else ""
+            anchor = esc(anchor_id(p.id))
+            title = esc(p.label_en)
+            if p.kind == "heading":
+                level = "h4" if "." in str(p.number or "") else "h3"
+                out.append(f'<{level} id="{anchor}" class="rp heading{focus}" title="{title}">'
+                           f'{highlighted(p.text, terms)}</{level}>')
+                continue
+            cls = "rec" if p.kind == "recommendation" else "para"
+            out.append(
+                f'<div id="{anchor}" class="rp {cls}{focus}" title="{title}">'
+                f'<span class="rp-label">{esc(p.label_ar)}</span>'
+                f'<div class="rp-text">{highlighted(p.text, terms)}</div></div>')
+        out.append("</article>")
+    out.append("</div>")
+    return "".join(out)
+

@@ -1,0 +1,131 @@
+"""One search as the interface shows it: a plain-data *view* built from library calls.
+
+:func:`build_view` runs the question through the library (``Searcher.ask`` for the answer and
+the ranked passages), adds what the page needs (citations, the terms to highlight, the time
+taken) and returns a JSON-able dict. The renderer (:mod:`fahras.ui.render`) and the exports
+(:mod:`fahras.ui.export`) work from that dict only, so switching the interface language or
+downloading the results never searches again. Nothing here imports gradio.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from fahras.errors import FahrasError
+from fahras.index.report import KINDS, PART_LABELS
+from fahras.retrieval.citation import cite
+from fahras.retrieval.highlight import query_terms
+from fahras.retrieval.searcher import MAX_K, MAX_QUERY_CHARS
+
+PARTS = tuple(p for p in PART_LABELS if p != "other")
+DEFAULT_KINDS = ("paragraph", "recommendation")
+DEFAULT_K = 10
+UI_MAX_K = 30
+
+
+def supports_answers(searcher) -> bool:
+    # TEMPORARY (until issue 4, ``Searcher.ask``, is merged into main): the interface falls
+    # back to ``search`` and shows no answer card when the library has no ``ask`` yet.
+    return hasattr(searcher, "ask")
+
+
+def _document(searcher, doc_id: str) -> dict:
+    for d in searcher.documents:
+        if d.get("id") == doc_id:
+            return d
+    return {"id": doc_id}
+
+
+def _with_citations(searcher, hit: dict) -> dict:
+    hit = dict(hit)
+    passage = searcher.passage(hit["id"])
+    meta = _document(searcher, passage.doc)
+    hit["cite_ar"] = cite(passage, meta, "ar")
+    hit["cite_en"] = cite(passage, meta, "en")
+    return hit
+
+
+def _answer(searcher, answer: dict | None) -> dict | None:
+    if not answer:
+        return None
+    answer = dict(answer)
+    passage = searcher.passage(answer["passage_id"])
+    meta = _document(searcher, passage.doc)
+    start = answer.get("start")
+    offset = int(start) if isinstance(start, int) else None
+    # The label narrowed to the list item the sentence is in: «الفقرة 28 (هـ)».
+    answer["ref_ar"], answer["ref_en"] = passage.cite_labels(offset)
+    answer["cite_ar"] = cite(passage, meta, "ar", offset)
+    answer["cite_en"] = cite(passage, meta, "en", offset)
+    return answer
+
+
+def _search_result(result):
+    """The SearchResult behind a result: itself, or the one an AskResult carries (``.search``)."""
+    inner = getattr(result, "search", None)
+    return inner if hasattr(inner, "expansions") else result
+
+
+def _expansions(searcher, result, query: str) -> list[dict]:
+    found = getattr(_search_result(result), "expansions", None)
+    if found is not None:
+        return list(found)
+    if getattr(searcher, "expander", None) is None:
+        return []
+    from fahras.retrieval.query import analyze_query
+
+    return list(searcher.expander(analyze_query(query)) or [])
+
+
+def _error(key: str, **values) -> dict:
+    return {"key": key, "values": values}
+
+
+def build_view(searcher, query: str | None, k: int = DEFAULT_K,
+               kinds: Sequence[str] | None = DEFAULT_KINDS,
+               parts: Sequence[str] | None = None) -> dict:
+    """Search (and answer) ``query``; the view the page renders and exports."""
+    query = (query or "").strip()
+    view: dict = {"query": query, "k": k, "kinds": list(kinds or []), "parts": list(parts or []),
+                  "hits": [], "answer": None, "found": None, "expansions": [], "notes": [],
+                  "terms": [], "took_ms": 0.0, "error": None}
+    if not query:
+        view["error"] = _error("err_empty")
+        return view
+    if len(query) > MAX_QUERY_CHARS:
+        view["error"] = _error("err_long", n=len(query), limit=MAX_QUERY_CHARS)
+        return view
+    if kinds is not None and not kinds:
+        view["error"] = _error("err_no_kinds")
+        return view
+    if parts is not None and not parts:
+        view["error"] = _error("err_no_parts")
+        return view
+    kinds = [x for x in (kinds or DEFAULT_KINDS) if x in KINDS]
+    parts = None if not parts or set(PARTS) <= set(parts) else [p for p in parts if p in PARTS]
+    try:
+        k = max(1, min(int(k), MAX_K))
+    except (TypeError, ValueError):
+        k = DEFAULT_K
+    view["k"] = k
+    filters = {"kinds": kinds, "parts": parts}
+    try:
+        t0 = time.perf_counter()
+        if supports_answers(searcher):
+            result = searcher.ask(query, k=k, **filters)
+            data = result.to_json()
+            view["found"] = bool(data.get("found"))
+            view["answer"] = _answer(searcher, data.get("answer"))
+        else:
+            result = searcher.search(query, k, **filters)
+            data = result.to_json()
+        view["took_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+    except FahrasError as e:
+        view["error"] = _error("err_search", message=str(e))
+        return view
+    view["hits"] = [_with_citations(searcher, h) for h in data.get("hits", [])]
+    view["expansions"] = _expansions(searcher, result, query)
+    view["notes"] = list(getattr(_search_result(result), "notes", None) or data.get("notes") or [])
+    view["terms"] = sorted(query_terms(query, view["expansions"]))
+    return view
