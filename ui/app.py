@@ -26,7 +26,7 @@ from fahras.retrieval.searcher import DEFAULT_KINDS, MAX_K
 from fahras.ui import render
 from fahras.ui.export import write_exports
 from fahras.ui.i18n import DEFAULT_LANG, EXAMPLES, lang_of, t
-from fahras.ui.view import DEFAULT_K, PARTS, UI_MAX_K, build_view, supports_answers
+from fahras.ui.view import DEFAULT_K, PARTS, UI_MAX_K, build_view
 
 STATIC = Path(__file__).parent / "static"
 DEFAULT_HOST = "127.0.0.1"
@@ -158,9 +158,6 @@ def build_app(searcher, export_dir: str | Path | None = None):
         """Answer a question from the report: the report's sentence that answers it with its
         passage label ("found": false when the report does not contain the answer), and the
         ranked passages."""
-        if not supports_answers(searcher):  # TEMPORARY until issue 4 (Searcher.ask) lands
-            raise gr.Error("answers are not available in this version of Fahras; use /search",
-                           print_exception=False)
         try:
             return searcher.ask(query, k=max(1, min(int(k), MAX_K)),
                                 kinds=kinds or DEFAULT_KINDS, parts=parts or None).to_json()

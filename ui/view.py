@@ -24,12 +24,6 @@ DEFAULT_K = 10
 UI_MAX_K = 30
 
 
-def supports_answers(searcher) -> bool:
-    # TEMPORARY (until issue 4, ``Searcher.ask``, is merged into main): the interface falls
-    # back to ``search`` and shows no answer card when the library has no ``ask`` yet.
-    return hasattr(searcher, "ask")
-
-
 def _document(searcher, doc_id: str) -> dict:
     for d in searcher.documents:
         if d.get("id") == doc_id:
@@ -59,23 +53,6 @@ def _answer(searcher, answer: dict | None) -> dict | None:
     answer["cite_ar"] = cite(passage, meta, "ar", offset)
     answer["cite_en"] = cite(passage, meta, "en", offset)
     return answer
-
-
-def _search_result(result):
-    """The SearchResult behind a result: itself, or the one an AskResult carries (``.search``)."""
-    inner = getattr(result, "search", None)
-    return inner if hasattr(inner, "expansions") else result
-
-
-def _expansions(searcher, result, query: str) -> list[dict]:
-    found = getattr(_search_result(result), "expansions", None)
-    if found is not None:
-        return list(found)
-    if getattr(searcher, "expander", None) is None:
-        return []
-    from fahras.retrieval.query import analyze_query
-
-    return list(searcher.expander(analyze_query(query)) or [])
 
 
 def _error(key: str, **values) -> dict:
@@ -112,20 +89,16 @@ def build_view(searcher, query: str | None, k: int = DEFAULT_K,
     filters = {"kinds": kinds, "parts": parts}
     try:
         t0 = time.perf_counter()
-        if supports_answers(searcher):
-            result = searcher.ask(query, k=k, **filters)
-            data = result.to_json()
-            view["found"] = bool(data.get("found"))
-            view["answer"] = _answer(searcher, data.get("answer"))
-        else:
-            result = searcher.search(query, k, **filters)
-            data = result.to_json()
+        result = searcher.ask(query, k=k, **filters)
+        data = result.to_json()
+        view["found"] = bool(data.get("found"))
+        view["answer"] = _answer(searcher, data.get("answer"))
         view["took_ms"] = round((time.perf_counter() - t0) * 1000, 1)
     except FahrasError as e:
         view["error"] = _error("err_search", message=str(e))
         return view
     view["hits"] = [_with_citations(searcher, h) for h in data.get("hits", [])]
-    view["expansions"] = _expansions(searcher, result, query)
-    view["notes"] = list(getattr(_search_result(result), "notes", None) or data.get("notes") or [])
+    view["expansions"] = list(result.search.expansions)
+    view["notes"] = list(result.search.notes)
     view["terms"] = sorted(query_terms(query, view["expansions"]))
     return view
