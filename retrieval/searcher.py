@@ -23,6 +23,7 @@ from fahras.errors import UsageError
 from fahras.index import store
 from fahras.index.report import KINDS, Passage
 from fahras.retrieval import fusion
+from fahras.retrieval.crosslingual import CrossLingualExpander
 from fahras.retrieval.dense import DenseIndex
 from fahras.retrieval.lexical import LexicalIndex
 from fahras.retrieval.query import (
@@ -141,7 +142,8 @@ class Searcher:
         self.sentence_rows = np.asarray(data.sentences, dtype=np.int64).reshape(-1, 3)
         self.sentence_dense = DenseIndex(data.sentence_vectors) if len(self.sentence_rows) else None
         self._embedder = None
-        self.expander = None  # set by the cross-lingual module when available
+        # English query -> Arabic terms for the lexical side (glossary, names); None: no expansion.
+        self.expander = CrossLingualExpander.for_searcher(self)
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
