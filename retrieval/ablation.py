@@ -28,6 +28,8 @@ CONFIGS = {
     "numbers": ("numbers",),
     "glossary+names": ("glossary", "names"),
     "all": crosslingual.PIECES,
+    "lexicon": ("lexicon",),
+    "all+lexicon": crosslingual.PIECES + ("lexicon",),
 }
 
 
@@ -54,10 +56,9 @@ def cached_encoder(searcher):
 
 def set_latin_weights(weights: tuple[float, float]) -> None:
     """Fusion weights (lexical, dense) for Latin-script queries, for an experiment."""
-    from fahras.retrieval import query, searcher
+    from fahras.retrieval import query
 
-    for mod in (query, searcher):
-        mod.WEIGHTS_LATIN = weights
+    query.WEIGHTS_LATIN = weights
 
 
 def _split_spec(spec: str) -> tuple[str, str]:
@@ -74,10 +75,14 @@ def run(files, configs, weights=None, index=None, model=None) -> list[dict]:
         set_latin_weights(weights)
     s = cached_encoder(Searcher.open(index, model=model))
     rows = []
+    lexicon = None  # built once (an embedding per corpus word), shared by the configurations
     for name in configs:
         pieces = CONFIGS[name]
         s.expander = (None if pieces is None else crosslingual.CrossLingualExpander.for_searcher(
             s, crosslingual.ExpansionConfig.only(*pieces)))
+        if pieces and "lexicon" in pieces:
+            lexicon = lexicon or s.expander.lexicon
+            s.expander.__dict__["lexicon"] = lexicon
         row = {"config": name}
         for spec in files:
             f, ids = _split_spec(spec)

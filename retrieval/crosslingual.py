@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from fahras.retrieval.arabic import STOP_WORDS, analyze, tokenize
-from fahras.retrieval.glossary import Glossary, english_words, load_glossary
+from fahras.retrieval.glossary import Glossary, clitic_terms, english_words, load_glossary
 from fahras.retrieval.transliterate import NameMatcher
 
 # Weights of expansion terms on the lexical side (the user's own Arabic words weigh 1).
@@ -38,6 +38,7 @@ GLOSSARY_WEIGHT = 1.0
 STEM_MATCH = 0.8          # a glossary entry reached through a Snowball stem, not a lemma
 NAME_WEIGHT = 1.0         # a perfect transliteration; half that at the threshold
 NUMBER_WEIGHT = 1.0
+LEXICON_WEIGHT = 0.5      # an induced word translation (experiment; off by default)
 # A name candidate is a capitalized word that is neither a function word nor a word of the
 # glossary's English side; in a query typed all in lower case, any such word, more strictly.
 NAME_THRESHOLD = 0.2        # normalized transliteration distance (0 = perfect)
@@ -55,6 +56,7 @@ eight nine ten first last next new old good well best better like want need know
 """.split())
 
 PIECES = ("glossary", "names", "numbers")
+EXPERIMENTAL = ("lexicon",)  # measured, not kept: see fahras.retrieval.lexicon
 _SLASH_NUMBER = re.compile(r"(?<![\w/])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
 
 
@@ -63,13 +65,15 @@ class ExpansionConfig:
     glossary: bool = True
     names: bool = True
     numbers: bool = True
+    lexicon: bool = False
 
     @classmethod
     def only(cls, *pieces: str) -> "ExpansionConfig":
-        unknown = set(pieces) - set(PIECES)
+        known = PIECES + EXPERIMENTAL
+        unknown = set(pieces) - set(known)
         if unknown:
-            raise ValueError(f"unknown expansion piece(s) {sorted(unknown)}; pieces are {PIECES}")
-        return cls(**{p: p in pieces for p in PIECES})
+            raise ValueError(f"unknown expansion piece(s) {sorted(unknown)}; pieces are {known}")
+        return cls(**{p: p in pieces for p in known})
 
 
 class CrossLingualExpander:
@@ -80,11 +84,12 @@ class CrossLingualExpander:
     """
 
     def __init__(self, doc_freq, texts, glossary: Glossary | None = None,
-                 config: ExpansionConfig = ExpansionConfig()):
+                 config: ExpansionConfig = ExpansionConfig(), encode=None):
         self.doc_freq = doc_freq
         self._texts = list(texts)
         self._glossary = glossary
         self.config = config
+        self._encode = encode  # the model's query encoder, for the induced lexicon only
 
     @cached_property
     def glossary(self) -> Glossary:
@@ -95,7 +100,15 @@ class CrossLingualExpander:
     def for_searcher(cls, searcher, config: ExpansionConfig = ExpansionConfig(),
                      glossary: Glossary | None = None) -> "CrossLingualExpander":
         return cls(searcher.lexical.doc_freq, (p.text for p in searcher.passages), glossary,
-                   config)
+                   config, encode=lambda texts: searcher.embedder.encode_queries(texts))
+
+    @cached_property
+    def lexicon(self):
+        from fahras.retrieval.lexicon import InducedLexicon
+
+        if self._encode is None:
+            raise ValueError("the induced lexicon needs the model's encoder")
+        return InducedLexicon(self._encode, self._texts, self.english_vocabulary_words)
 
     @cached_property
     def names(self) -> NameMatcher:
@@ -113,6 +126,11 @@ class CrossLingualExpander:
         """Lemmas of the words of the glossary's English side (they are not names)."""
         return frozenset(w.lemma for e in self.glossary.entries if e.kind != "country"
                          for v in e.en for w in english_words(v))
+
+    @property
+    def english_vocabulary_words(self) -> list[str]:
+        return sorted({w.text.lower() for e in self.glossary.entries for v in e.en
+                       for w in english_words(v)})
 
     def __call__(self, analysis) -> list[dict]:
         if not analysis.latin:
@@ -135,6 +153,9 @@ class CrossLingualExpander:
                 if covered.intersection(range(word.start, word.end)):
                     continue
                 out.extend(self._name(word, lower_case_query))
+        if self.config.lexicon:
+            out.extend(self._induced(text, covered | {k for e in out if e["kind"] == "name"
+                                                       for k in _span(text, e["source"])}))
         if self.config.numbers:
             for m in _SLASH_NUMBER.finditer(text):
                 a, b = m.group(1), m.group(2)
@@ -145,14 +166,16 @@ class CrossLingualExpander:
         return _merge(out)
 
     def _expansion(self, source: str, forms, weight: float, kind: str) -> dict | None:
-        """An expansion with the forms and terms the index has, or None if it has none."""
+        """An expansion with the forms the index has -- every word of the form, with or
+        without a proclitic -- and their terms; None if it has none of them."""
         present = []
         terms: list[str] = []
         for form in forms:
-            t = [x for x in _terms(form) if self.doc_freq(x) > 0]
-            if t:
-                present.append(form)
-                terms.extend(x for x in t if x not in terms)
+            words = [[t for t in _terms(w) if self.doc_freq(t) > 0] for w in _words(form)]
+            if not words or not all(words):
+                continue
+            present.append(form)
+            terms.extend(t for w in words for t in w if t not in terms)
         if not terms:
             return None
         return {"source": source, "arabic": present, "terms": terms,
@@ -184,16 +207,40 @@ class CrossLingualExpander:
         return [exp] if exp else []
 
 
+    def _induced(self, text: str, covered: set[int]) -> list[dict]:
+        words = [w for w in english_words(text) if not covered.intersection(range(w.start, w.end))
+                 and w.text.isalpha() and len(w.text) > 2 and w.lemma not in STOP_WORDS
+                 and w.text.lower() not in COMMON_WORDS]
+        found = self.lexicon.translate([w.text.lower() for w in words])
+        out = []
+        for w in words:
+            for arabic, _score in found.get(w.text.lower(), []):
+                exp = self._expansion(w.text, (arabic,), LEXICON_WEIGHT, "lexicon")
+                if exp:
+                    out.append(exp)
+        return out
+
+
+def _span(text: str, source: str) -> range:
+    i = text.find(source)
+    return range(i, i + len(source)) if i >= 0 else range(0)
+
+
 def _latin(text: str) -> bool:
     return all(c.isascii() or "\u00c0" <= c <= "\u024f" for c in text)
 
 
-def _terms(form: str) -> list[str]:
-    from fahras.retrieval.glossary import arabic_terms
-
+def _words(form: str) -> list[str]:
+    """The content words of an Arabic form (a slashed number is one word)."""
     if "/" in form and form.replace("/", "").isdigit():
-        return analyze(form)
-    return arabic_terms(form)
+        return [form]
+    return [t.form for t in tokenize(form) if clitic_terms(t.form)]
+
+
+def _terms(form: str) -> tuple[str, ...]:
+    if "/" in form and form.replace("/", "").isdigit():
+        return tuple(analyze(form))
+    return clitic_terms(form)
 
 
 def _merge(expansions: list[dict]) -> list[dict]:

@@ -128,6 +128,32 @@ def arabic_terms(text: str) -> list[str]:
     return [t for tok in tokenize(text) if tok.form not in stop for t in terms_of_token(tok)]
 
 
+# One-letter proclitics (and, so, with/by, for) that the Arabic stemmer leaves on a word without
+# the article: «والجو» and «الجو», «لهجرة» and «هجرة» are different terms in the index.
+PROCLITICS = ("و", "ف", "ب", "ل")
+
+
+@lru_cache(maxsize=50_000)
+def clitic_terms(form: str) -> tuple[str, ...]:
+    """Index terms of an Arabic form and of its words with a proclitic, word by word: the
+    terms a passage may carry for the same words («لمعاودة الإيذاء» for «معاودة الإيذاء»)."""
+    stop = _stop_forms()
+    out: list[str] = []
+    for tok in tokenize(form):
+        if tok.form in stop:
+            continue
+        w = tok.form
+        variants = [w]
+        if w.isalpha() and len(w) >= 3:
+            variants += [p + w for p in PROCLITICS if p != "ل"]
+            variants.append("لل" + w[2:] if w.startswith("ال") else "ل" + w)
+        for v in variants:
+            for t in terms_of_token(type(tok)(v, 0, len(v))):
+                if t not in out:
+                    out.append(t)
+    return tuple(out)
+
+
 @lru_cache(maxsize=None)
 def _terms(forms: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for f in forms for t in arabic_terms(f)))

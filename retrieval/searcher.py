@@ -29,10 +29,9 @@ from fahras.retrieval.lexical import LexicalIndex
 from fahras.retrieval.query import (
     SPECIFIC_SHARE,
     WEIGHTS_ARABIC,
-    WEIGHTS_LATIN,
-    WEIGHTS_LATIN_NO_MATCH,
     QueryAnalysis,
     analyze_query,
+    latin_weights,
 )
 
 DEFAULT_KINDS = ("paragraph", "recommendation")
@@ -241,9 +240,13 @@ class Searcher:
             eligible &= np.array([p.doc in docs for p in self.passages])
 
         lexical = np.zeros(n)
+        strongest = 0.0  # the largest weight of a query term the index has
         if mode in ("hybrid", "lexical"):
             t = time.perf_counter()
-            lexical = self.lexical.scores(self.lexical_query(analysis, expansions))
+            query_terms = self.lexical_query(analysis, expansions)
+            strongest = max((w for term, w in query_terms.items() if self.lexical.doc_freq(term)),
+                            default=0.0)
+            lexical = self.lexical.scores(query_terms)
             timings["lexical_ms"] = (time.perf_counter() - t) * 1000
         dense = np.zeros(n)
         qvec = None
@@ -264,7 +267,7 @@ class Searcher:
                 fused[idx] = dense[idx]
             else:
                 if analysis.latin:
-                    w = WEIGHTS_LATIN if lexical[idx].max(initial=0) > 0 else WEIGHTS_LATIN_NO_MATCH
+                    w = latin_weights(strongest if lexical[idx].max(initial=0) > 0 else 0.0)
                 else:
                     w = WEIGHTS_ARABIC
                 runs = [{int(i): lexical[i] for i in idx}, {int(i): dense[i] for i in idx}]
