@@ -132,6 +132,10 @@ class CrossLingualExpander:
         return sorted({w.text.lower() for e in self.glossary.entries for v in e.en
                        for w in english_words(v)})
 
+    def warm_up(self) -> None:
+        """Load the glossary and the name vocabulary now rather than on the first query."""
+        self.glossary, self.names
+
     def __call__(self, analysis) -> list[dict]:
         if not analysis.latin:
             return []

@@ -30,7 +30,7 @@ DATA = Path(__file__).parent / "data"
 DEFAULT_FILES = (DATA / "glossary.tsv", DATA / "countries.tsv")
 COLUMNS = ("kind", "en", "ar", "weight", "note")
 ARTICLES = frozenset({"the", "a", "an"})
-MAX_PHRASE = 24
+MAX_WORD = 40  # longer tokens are not words: not lemmatized
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*['\u2019]?")
 # Document symbols (CTOC/COP/WG.7/2024/2) and numbers with slashes are not words to translate.
@@ -45,6 +45,8 @@ _IRREGULAR = {
 @lru_cache(maxsize=20_000)
 def lemma(word: str) -> str:
     """Light English lemma of one word: folded, possessive and plural removed, spelling unified."""
+    if len(word) > MAX_WORD:
+        return word.lower()
     w = normalize(word).replace("\u2019", "'").strip("'")
     if w.endswith("'s"):
         w = w[:-2]

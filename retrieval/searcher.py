@@ -172,6 +172,8 @@ class Searcher:
     def warm_up(self) -> None:
         """Load the model now (a server does this once at start-up)."""
         self.encode_query("تهريب المهاجرين")
+        if hasattr(self.expander, "warm_up"):
+            self.expander.warm_up()
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.embedder.encode_queries([text])[0]

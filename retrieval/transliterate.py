@@ -69,6 +69,7 @@ INSERT_OTHER = 1.0
 SUBSTITUTE = 1.0
 
 _LONG_VOWELS = frozenset("اوي")
+MAX_LENGTH = 30  # longer "words" are not names (and the alignment is quadratic)
 # Prefixes stripped from corpus tokens, with the cost of reading a token that way: the article
 # is common on names of bodies («الإنتربول»), a one-letter proclitic less so.
 _PROCLITICS = (("وال", 0.02), ("بال", 0.05), ("لل", 0.05), ("ال", 0.0), ("و", 0.05),
@@ -264,7 +265,7 @@ class NameMatcher:
         """Corpus tokens for a Latin word, best first: every token within ``margin`` of the
         best distance, if the best is at most ``threshold``."""
         keys = [k for k in dict.fromkeys((latin_key(word), latin_key(lemma(word))))
-                if len(k) >= self.min_length]
+                if self.min_length <= len(k) <= MAX_LENGTH]
         if not keys:
             return ()
         limit = (self.threshold if threshold is None else threshold) * length_factor(keys[0])
