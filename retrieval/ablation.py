@@ -95,8 +95,8 @@ def run(files, configs, weights=None, index=None, model=None) -> list[dict]:
     return rows
 
 
-def render(rows, files) -> str:
-    cols = [k for k in rows[0] if k != "config"]
+def render(rows, lang: str | None = None) -> str:
+    cols = [k for k in rows[0] if k != "config" and (lang is None or k[1] == lang)]
     head = "| expansion | " + " | ".join(
         f"{f} {lang} (n={rows[0][(f, lang)].n}) hit@1 / hit@5 / MRR" for f, lang in cols) + " |"
     lines = [head, "|---" * (len(cols) + 1) + "|"]
@@ -112,6 +112,7 @@ def main(argv=None) -> int:
     p.add_argument("--configs", default=",".join(CONFIGS),
                    help=f"comma-separated, from {', '.join(CONFIGS)}")
     p.add_argument("--weights", help="Latin-query fusion weights LEXICAL,DENSE")
+    p.add_argument("--lang", help="only this language's table (en, ar); default: one table each")
     p.add_argument("--index", type=Path)
     p.add_argument("--model")
     args = p.parse_args(argv)
@@ -121,7 +122,9 @@ def main(argv=None) -> int:
         p.error(f"unknown configuration(s) {bad}")
     weights = tuple(float(x) for x in args.weights.split(",")) if args.weights else None
     rows = run(args.files, configs, weights, args.index, args.model)
-    print(render(rows, args.files))
+    langs = [args.lang] if args.lang else sorted({k[1] for k in rows[0] if k != "config"},
+                                                  key=lambda x: (x != "en", x))
+    print("\n\n".join(f"{lang} questions\n\n{render(rows, lang)}" for lang in langs))
     return 0
 
 

@@ -134,7 +134,7 @@ class CrossLingualExpander:
 
     def warm_up(self) -> None:
         """Load the glossary and the name vocabulary now rather than on the first query."""
-        self.glossary, self.names
+        _ = (self.glossary, self.names)
 
     def __call__(self, analysis) -> list[dict]:
         if not analysis.latin:
