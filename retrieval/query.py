@@ -35,6 +35,18 @@ WEIGHTS_LATIN_NO_MATCH = (0.0, 1.0)
 SPECIFIC_SHARE = 0.05
 
 
+def latin_weights(strongest: float) -> tuple[float, float]:
+    """Fusion weights (lexical, dense) of a Latin-script query whose lexical side matched with
+    at most term weight ``strongest`` (0: nothing matched). The lexical side of an English
+    query holds its Arabic expansions: scaled by the strongest one's weight, a weak expansion
+    (a guessed name) moves the ranking less, and none can add more than ``WEIGHTS_LATIN[0]``
+    to a passage against ``WEIGHTS_LATIN[1]`` for the best dense hit (scores are min-max
+    normalized), so a passage far below the dense top stays below it."""
+    if strongest <= 0:
+        return WEIGHTS_LATIN_NO_MATCH
+    return (WEIGHTS_LATIN[0] * min(1.0, strongest), WEIGHTS_LATIN[1])
+
+
 @dataclass(frozen=True)
 class StructuralRef:
     kind: str  # "paragraph" or "recommendation"

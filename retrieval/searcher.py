@@ -23,15 +23,15 @@ from fahras.errors import UsageError
 from fahras.index import store
 from fahras.index.report import KINDS, Passage
 from fahras.retrieval import fusion
+from fahras.retrieval.crosslingual import CrossLingualExpander
 from fahras.retrieval.dense import DenseIndex
 from fahras.retrieval.lexical import LexicalIndex
 from fahras.retrieval.query import (
     SPECIFIC_SHARE,
     WEIGHTS_ARABIC,
-    WEIGHTS_LATIN,
-    WEIGHTS_LATIN_NO_MATCH,
     QueryAnalysis,
     analyze_query,
+    latin_weights,
 )
 
 DEFAULT_KINDS = ("paragraph", "recommendation")
@@ -141,7 +141,8 @@ class Searcher:
         self.sentence_rows = np.asarray(data.sentences, dtype=np.int64).reshape(-1, 3)
         self.sentence_dense = DenseIndex(data.sentence_vectors) if len(self.sentence_rows) else None
         self._embedder = None
-        self.expander = None  # set by the cross-lingual module when available
+        # English query -> Arabic terms for the lexical side (glossary, names); None: no expansion.
+        self.expander = CrossLingualExpander.for_searcher(self)
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -174,6 +175,8 @@ class Searcher:
         from fahras.retrieval.answer import sentence_table
 
         sentence_table(self)  # what ``ask`` reads about every sentence, built once
+        if hasattr(self.expander, "warm_up"):
+            self.expander.warm_up()
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.embedder.encode_queries([text])[0]
@@ -242,9 +245,13 @@ class Searcher:
             eligible &= np.array([p.doc in docs for p in self.passages])
 
         lexical = np.zeros(n)
+        strongest = 0.0  # the largest weight of a query term the index has
         if mode in ("hybrid", "lexical"):
             t = time.perf_counter()
-            lexical = self.lexical.scores(self.lexical_query(analysis, expansions))
+            query_terms = self.lexical_query(analysis, expansions)
+            strongest = max((w for term, w in query_terms.items() if self.lexical.doc_freq(term)),
+                            default=0.0)
+            lexical = self.lexical.scores(query_terms)
             timings["lexical_ms"] = (time.perf_counter() - t) * 1000
         dense = np.zeros(n)
         qvec = None
@@ -265,7 +272,7 @@ class Searcher:
                 fused[idx] = dense[idx]
             else:
                 if analysis.latin:
-                    w = WEIGHTS_LATIN if lexical[idx].max(initial=0) > 0 else WEIGHTS_LATIN_NO_MATCH
+                    w = latin_weights(strongest if lexical[idx].max(initial=0) > 0 else 0.0)
                 else:
                     w = WEIGHTS_ARABIC
                 runs = [{int(i): lexical[i] for i in idx}, {int(i): dense[i] for i in idx}]

@@ -1,0 +1,268 @@
+"""English questions, Arabic report: expanding a Latin-script query into Arabic search terms.
+
+An English query reaches the Arabic passages through the multilingual embeddings (the dense
+side) and through what this module adds to the lexical side:
+
+- **glossary** (:mod:`fahras.retrieval.glossary`): the query's words and phrases, longest
+  first, looked up in the English-Arabic glossary -- "focal points" -> «جهات وصل», "Frontex"
+  -> «فرونكس», "Thailand" -> «تايلند»;
+- **names** (:mod:`fahras.retrieval.transliterate`): capitalized words the glossary does not
+  know, matched phonetically against the corpus's own Arabic words -- "Kakosimou" ->
+  «كاكوسيمو», "Torrevillas" -> «تورفيلاس»;
+- **numbers**: a resolution number ``a/b`` is also searched as ``b/a``, the order in which the
+  Arabic reports write it ("resolution 9/1" is «القرار 1/9»).
+
+Each expansion is a dict ``{"source", "arabic", "terms", "weight", "kind"}``: the English words
+as typed, the Arabic forms found in the corpus, their analyzed terms (what BM25 searches), a
+weight, and ``glossary``/``name``/``number``. :meth:`Searcher.lexical_query` merges them into
+the weighted BM25 query; they are shown to the user as "matched on: source -> arabic".
+
+The lexical side of a Latin query is fused with its dense side with a smaller weight than the
+dense side (:data:`fahras.retrieval.query.WEIGHTS_LATIN`), so an expansion can reorder passages
+the embeddings found close, but a wrong expansion cannot bury a passage the dense side found
+clearly best (see ``tests/test_crosslingual.py`` and docs/crosslingual.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from fahras.retrieval.arabic import STOP_WORDS, analyze, tokenize
+from fahras.retrieval.glossary import Glossary, clitic_terms, english_words, load_glossary
+from fahras.retrieval.transliterate import NameMatcher
+
+# Weights of expansion terms on the lexical side (the user's own Arabic words weigh 1).
+GLOSSARY_WEIGHT = 1.0
+STEM_MATCH = 0.8          # a glossary entry reached through a Snowball stem, not a lemma
+NAME_WEIGHT = 1.0         # a perfect transliteration; half that at the threshold
+NUMBER_WEIGHT = 1.0
+LEXICON_WEIGHT = 0.5      # an induced word translation (experiment; off by default)
+# A name candidate is a capitalized word that is neither a function word nor a word of the
+# glossary's English side; in a query typed all in lower case, any such word, more strictly.
+NAME_THRESHOLD = 0.2        # normalized transliteration distance (0 = perfect)
+NAME_THRESHOLD_LOWER = 0.1
+NAME_MAX_SHARE = 0.1        # an Arabic word in more passages than this is not taken for a name
+# Common English words that are not in arabic.STOP_WORDS but start sentences or sound like
+# Arabic words ("More" ~ «مورا»): never name candidates.
+COMMON_WORDS = frozenset("""
+more most many much other another others same such very only just also even still again ever
+never always often here there now then today yesterday tomorrow please tell show give list find
+explain describe say said says mention mentioned according whether without within upon
+between among during before after above below under over into onto out off up down both either
+neither each every few several whole part side word words one two three four five six seven
+eight nine ten first last next new old good well best better like want need know think mean
+""".split())
+
+PIECES = ("glossary", "names", "numbers")
+EXPERIMENTAL = ("lexicon",)  # measured, not kept: see fahras.retrieval.lexicon
+_SLASH_NUMBER = re.compile(r"(?<![\w/])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
+
+
+@dataclass(frozen=True)
+class ExpansionConfig:
+    glossary: bool = True
+    names: bool = True
+    numbers: bool = True
+    lexicon: bool = False
+
+    @classmethod
+    def only(cls, *pieces: str) -> "ExpansionConfig":
+        known = PIECES + EXPERIMENTAL
+        unknown = set(pieces) - set(known)
+        if unknown:
+            raise ValueError(f"unknown expansion piece(s) {sorted(unknown)}; pieces are {known}")
+        return cls(**{p: p in pieces for p in known})
+
+
+class CrossLingualExpander:
+    """``expander(analysis) -> [expansion, ...]`` for :attr:`Searcher.expander`.
+
+    ``doc_freq`` (term -> number of passages) keeps only terms the index has; ``texts`` are
+    the passages' texts, whose words are the vocabulary for name matching.
+    """
+
+    def __init__(self, doc_freq, texts, glossary: Glossary | None = None,
+                 config: ExpansionConfig = ExpansionConfig(), encode=None):
+        self.doc_freq = doc_freq
+        self._texts = list(texts)
+        self._glossary = glossary
+        self.config = config
+        self._encode = encode  # the model's query encoder, for the induced lexicon only
+
+    @cached_property
+    def glossary(self) -> Glossary:
+        """The bundled glossary unless one was given, loaded on the first English query."""
+        return self._glossary if self._glossary is not None else load_glossary()
+
+    @classmethod
+    def for_searcher(cls, searcher, config: ExpansionConfig = ExpansionConfig(),
+                     glossary: Glossary | None = None) -> "CrossLingualExpander":
+        return cls(searcher.lexical.doc_freq, (p.text for p in searcher.passages), glossary,
+                   config, encode=lambda texts: searcher.embedder.encode_queries(texts))
+
+    @cached_property
+    def lexicon(self):
+        from fahras.retrieval.lexicon import InducedLexicon
+
+        if self._encode is None:
+            raise ValueError("the induced lexicon needs the model's encoder")
+        return InducedLexicon(self._encode, self._texts, self.english_vocabulary_words)
+
+    @cached_property
+    def names(self) -> NameMatcher:
+        """The corpus's Arabic words, built on the first query that needs them."""
+        tokens = {t.form for text in self._texts for t in tokenize(text)}
+        limit = max(3, NAME_MAX_SHARE * max(1, len(self._texts)))
+
+        def rare(token: str) -> bool:
+            return all(self.doc_freq(t) <= limit for t in analyze(token))
+
+        return NameMatcher(sorted(tokens), keep=rare)
+
+    @cached_property
+    def english_vocabulary(self) -> frozenset[str]:
+        """Lemmas of the words of the glossary's English side (they are not names)."""
+        return frozenset(w.lemma for e in self.glossary.entries if e.kind != "country"
+                         for v in e.en for w in english_words(v))
+
+    @property
+    def english_vocabulary_words(self) -> list[str]:
+        return sorted({w.text.lower() for e in self.glossary.entries for v in e.en
+                       for w in english_words(v)})
+
+    def warm_up(self) -> None:
+        """Load the glossary and the name vocabulary now rather than on the first query."""
+        _ = (self.glossary, self.names)
+
+    def __call__(self, analysis) -> list[dict]:
+        if not analysis.latin:
+            return []
+        return self.expand(analysis.text)
+
+    def expand(self, text: str) -> list[dict]:
+        out: list[dict] = []
+        covered: set[int] = set()
+        if self.config.glossary:
+            for m in self.glossary.match(text):
+                covered.update(range(m.start, m.end))
+                w = GLOSSARY_WEIGHT * m.entry.weight * (1.0 if m.exact else STEM_MATCH)
+                exp = self._expansion(m.source, m.entry.ar, w, "glossary")
+                if exp:
+                    out.append(exp)
+        if self.config.names:
+            lower_case_query = not any(c.isupper() for c in text)
+            for word in english_words(text):
+                if covered.intersection(range(word.start, word.end)):
+                    continue
+                out.extend(self._name(word, lower_case_query))
+        if self.config.lexicon:
+            out.extend(self._induced(text, covered | {k for e in out if e["kind"] == "name"
+                                                       for k in _span(text, e["source"])}))
+        if self.config.numbers:
+            for m in _SLASH_NUMBER.finditer(text):
+                a, b = m.group(1), m.group(2)
+                if a != b:
+                    exp = self._expansion(m.group(0), (f"{b}/{a}",), NUMBER_WEIGHT, "number")
+                    if exp:
+                        out.append(exp)
+        return _merge(out)
+
+    def _expansion(self, source: str, forms, weight: float, kind: str) -> dict | None:
+        """An expansion with the forms the index has -- every word of the form, with or
+        without a proclitic -- and their terms; None if it has none of them."""
+        present = []
+        terms: list[str] = []
+        for form in forms:
+            words = [[t for t in _terms(w) if self.doc_freq(t) > 0] for w in _words(form)]
+            if not words or not all(words):
+                continue
+            present.append(form)
+            terms.extend(t for w in words for t in w if t not in terms)
+        if not terms:
+            return None
+        return {"source": source, "arabic": present, "terms": terms,
+                "weight": round(weight, 4), "kind": kind}
+
+    def _name(self, word, lower_case_query: bool = False) -> list[dict]:
+        """A name expansion for one word the glossary did not cover, if it is a candidate and
+        transliterates a corpus word closely."""
+        text = re.sub(r"['\u2019]s?$", "", word.text)  # Berger's -> Berger
+        if len(text) < 3 or not text.isalpha() or not _latin(text):
+            return []
+        low = text.lower()
+        if low in STOP_WORDS or word.lemma in STOP_WORDS or low in COMMON_WORDS:
+            return []
+        if word.lemma in self.english_vocabulary:
+            return []
+        if text[0].isupper():
+            threshold = NAME_THRESHOLD
+        elif lower_case_query and len(text) >= 5:
+            threshold = NAME_THRESHOLD_LOWER
+        else:
+            return []
+        matches = self.names.match(text, threshold)
+        if not matches:
+            return []
+        best = matches[0].distance
+        weight = NAME_WEIGHT * (1.0 - 0.5 * best / threshold)
+        exp = self._expansion(word.text, tuple(m.arabic for m in matches), weight, "name")
+        return [exp] if exp else []
+
+
+    def _induced(self, text: str, covered: set[int]) -> list[dict]:
+        words = [w for w in english_words(text) if not covered.intersection(range(w.start, w.end))
+                 and w.text.isalpha() and len(w.text) > 2 and w.lemma not in STOP_WORDS
+                 and w.text.lower() not in COMMON_WORDS]
+        found = self.lexicon.translate([w.text.lower() for w in words])
+        out = []
+        for w in words:
+            for arabic, _score in found.get(w.text.lower(), []):
+                exp = self._expansion(w.text, (arabic,), LEXICON_WEIGHT, "lexicon")
+                if exp:
+                    out.append(exp)
+        return out
+
+
+def _span(text: str, source: str) -> range:
+    i = text.find(source)
+    return range(i, i + len(source)) if i >= 0 else range(0)
+
+
+def _latin(text: str) -> bool:
+    return all(c.isascii() or "\u00c0" <= c <= "\u024f" for c in text)
+
+
+def _words(form: str) -> list[str]:
+    """The content words of an Arabic form (a slashed number is one word)."""
+    if "/" in form and form.replace("/", "").isdigit():
+        return [form]
+    return [t.form for t in tokenize(form) if clitic_terms(t.form)]
+
+
+def _terms(form: str) -> tuple[str, ...]:
+    if "/" in form and form.replace("/", "").isdigit():
+        return tuple(analyze(form))
+    return clitic_terms(form)
+
+
+def _merge(expansions: list[dict]) -> list[dict]:
+    """One expansion per source text and kind (two glossary entries for the same words)."""
+    out: dict[tuple[str, str], dict] = {}
+    for e in expansions:
+        key = (e["source"], e["kind"])
+        if key not in out:
+            out[key] = e
+            continue
+        o = out[key]
+        o["arabic"] += [a for a in e["arabic"] if a not in o["arabic"]]
+        o["terms"] += [t for t in e["terms"] if t not in o["terms"]]
+        o["weight"] = max(o["weight"], e["weight"])
+    return list(out.values())
+
+
+def install(searcher, config: ExpansionConfig = ExpansionConfig()) -> None:
+    """Set a searcher's expander (what :meth:`Searcher.__init__` does by default)."""
+    searcher.expander = CrossLingualExpander.for_searcher(searcher, config)
+
