@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 # Bump when anything below changes what a text normalizes or analyzes to: indexes record it.
-NORMALIZER_VERSION = "1"
+NORMALIZER_VERSION = "2"
 
 _JOINERS = frozenset("/.-_")
 _TATWEEL = "\u0640"

@@ -114,7 +114,8 @@ def check_query(query: str) -> str:
     """Refuse what cannot be searched, with a message a user understands."""
     if not isinstance(query, str):
         raise UsageError("the query must be text")
-    q = query.strip()
+    # Lone surrogates (undecodable bytes passed through) are not text: U+FFFD instead.
+    q = query.encode("utf-16", "surrogatepass").decode("utf-16", "replace").strip()
     if not q:
         raise UsageError("the query is empty; type a question or some words to search for")
     if len(q) > MAX_QUERY_CHARS:

@@ -9,6 +9,7 @@ import pytest
 from fahras.errors import IndexError_
 from fahras.index import store
 from fahras.index.builder import build_index
+from fahras.retrieval.arabic import NORMALIZER_VERSION
 from fahras.retrieval.searcher import Searcher
 
 
@@ -30,7 +31,7 @@ def test_files_are_plain_json_and_npy(built):
                      "sentences.npy", "terms.json", "vectors.npy"]
     manifest = json.loads((gen / "manifest.json").read_text())
     assert manifest["model"]["name"] == "hash"
-    assert manifest["normalizer_version"] == "1"
+    assert manifest["normalizer_version"] == NORMALIZER_VERSION
     assert manifest["n_passages"] == 84
     assert manifest["documents"][0]["id"] == "wg-som-2024-report.ar"
     vectors = np.load(gen / "vectors.npy", allow_pickle=False)
@@ -116,7 +117,7 @@ def test_normalizer_or_format_mismatch_is_refused(built):
     manifest = json.loads((gen / "manifest.json").read_text())
     manifest["normalizer_version"] = "0"
     (gen / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(IndexError_, match="normalizer v0; this Fahras uses v1"):
+    with pytest.raises(IndexError_, match=f"normalizer v0; this Fahras uses v{NORMALIZER_VERSION}"):
         Searcher.open(built, model="hash")
     manifest["format"] = 99
     (gen / "manifest.json").write_text(json.dumps(manifest))

@@ -108,6 +108,12 @@ def test_odd_but_valid_queries_return_results(hash_searcher):
         assert hash_searcher.search(q, 3).hits
 
 
+def test_lone_surrogates_become_replacement_characters(hash_searcher):
+    result = hash_searcher.search("\ud800abc تهريب", 2)
+    assert result.query == "\ufffdabc تهريب"
+    result.to_json()  # encodable
+
+
 def test_hit_json_shape(hash_searcher):
     d = hash_searcher.search("فيينا", 1).to_json()
     assert set(d) == {"query", "hits", "expansions", "notes", "took_ms"}
