@@ -19,9 +19,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-# rank-bm25's defaults (Robertson & Zaragoza 2009 recommend k1 in [1.2, 2.0], b = 0.75).
-K1 = 1.5
-B = 0.75
+# k1 = 1.2 as in Lucene and pyserini. b = 0.3, not the usual 0.75: passages here are whole
+# paragraphs of very unequal length (from one line to a page-long list of countries), and strong
+# length normalization buried a long paragraph whose one rare term the query named. Measured with
+# ``python -m fahras.retrieval.sweep`` (docs/evaluation.md): b in 0.3-0.5 beat 0.75 on Arabic and
+# English questions of the development and held-out sets; 0.5 is the best balance.
+K1 = 1.2
+B = 0.5
 
 
 def lucene_idf(n_docs: int, doc_freq: int) -> float:
@@ -63,6 +67,11 @@ class LexicalIndex:
     def doc_freq(self, term: str) -> int:
         p = self._postings.get(term)
         return 0 if p is None else len(p[0])
+
+    def passages_with(self, term: str) -> list[int]:
+        """Indexes of the passages that contain ``term``."""
+        p = self._postings.get(term)
+        return [] if p is None else [int(i) for i in p[0]]
 
     def term_scores(self, term: str) -> np.ndarray:
         """BM25 contribution of one term to every passage."""

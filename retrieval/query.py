@@ -5,8 +5,9 @@
   what is written the same in both: document symbols (``CTOC/COP/WG.7/2024/1``), numbers, and the
   Arabic terms it is expanded to (:mod:`fahras.retrieval.crosslingual`). Its lexical side keeps
   only specific terms (found in few passages), so a common number cannot outweigh the dense hit.
-- A structural query -- «التوصية 8», «الفقرة ٢٧», "recommendation 12", "para. 27 (b)" -- names
-  a passage, which is put first.
+- A structural query -- «التوصية 8», «الفقرة ٢٧», «التوصية الثانية عشرة», "recommendation 12",
+  "the twelfth recommendation", "para. 27 (b)" -- names a passage, which is put first; a query
+  naming a document symbol puts the passages that cite it first.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fahras.retrieval.arabic import analyze, normalize, script_of
+from fahras.retrieval.arabic import analyze, normalize, script_of, terms_of_token, tokenize
 
 # Matched on normalized text (lower case, ة -> ه, alef forms -> ا, Arabic-Indic digits -> ASCII).
 _ITEM = r"(?:\s*\(\s*([a-z]|[\u0621-\u064a]{1,2})\s*\))?"
@@ -28,7 +29,7 @@ _REFS = (
 # Fusion weights (lexical, dense) after min-max normalization, by the query's script. Arabic
 # BM25 with this normalization is the stronger signal on Arabic questions; dense carries the
 # paraphrases. For Latin-script queries the lexical side only carries the specific terms.
-WEIGHTS_ARABIC = (0.6, 0.4)
+WEIGHTS_ARABIC = (0.5, 0.5)
 WEIGHTS_LATIN = (0.5, 1.0)
 WEIGHTS_LATIN_NO_MATCH = (0.0, 1.0)
 # A Latin-script query's term counts on the lexical side if at most this share of passages has it.
@@ -62,31 +63,82 @@ class QueryAnalysis:
     terms: tuple[str, ...]
     ref: StructuralRef | None
     only_ref: bool
+    # The terms of each token: one stem, or a joined token followed by its parts
+    # («CTOC/COP/WG.7/2024/3» → the whole code, then ctoc, cop, wg).
+    groups: tuple[tuple[str, ...], ...] = ()
 
     @property
     def latin(self) -> bool:
         return self.script == "latin"
 
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Document symbols named by the query (``CTOC/COP/WG.7/2024/3``), as index terms."""
+        return tuple(g[0] for g in self.groups if len(g) > 1 and _CODE_RE.match(g[0]))
+
+
+# A document symbol: Latin letters, then two or more /- or .-separated parts (normalized).
+_CODE_RE = re.compile(r"^[a-z]+(?:[/.][a-z0-9]+){2,}$")
+
+# Numbers written as words: «التوصية الثانية عشرة», «الفقرة الأولى», "the twelfth recommendation",
+# "recommendation twelve". Normalized forms (ة -> ه, ى -> ي, أ -> ا).
+_AR_ORDINALS = {
+    "اول": 1, "اولي": 1, "ثاني": 2, "ثانيه": 2, "ثالث": 3, "ثالثه": 3, "رابع": 4, "رابعه": 4,
+    "خامس": 5, "خامسه": 5, "سادس": 6, "سادسه": 6, "سابع": 7, "سابعه": 7, "ثامن": 8,
+    "ثامنه": 8, "تاسع": 9, "تاسعه": 9, "عاشر": 10, "عاشره": 10, "حادي": 1, "حاديه": 1,
+}
+_EN_ORDINALS = {w: i for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+    .split(), start=1)}
+_EN_CARDINALS = {w: i for i, w in enumerate(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split(), start=1)}
+_AR_NOUNS = (("recommendation", "توصيه"), ("paragraph", "فقره"))
+_WORD_REFS = tuple(
+    (kind, re.compile(r"(?<![\w])(?:ال|لل|و|ب)?%s\s+ال(%s)(?:\s+(عشره|عشر))?(?![\w])"
+                      % (noun, "|".join(sorted(_AR_ORDINALS, key=len, reverse=True)))))
+    for kind, noun in _AR_NOUNS
+) + tuple(
+    (kind, re.compile(r"\b(%s)\s+%ss?\b" % ("|".join(_EN_ORDINALS), kind)))
+    for kind in ("recommendation", "paragraph")
+) + tuple(
+    (kind, re.compile(r"\b%s\s+(%s)\b" % (kind, "|".join(sorted(_EN_CARDINALS, key=len, reverse=True)))))
+    for kind in ("recommendation", "paragraph")
+)
+
+
+def _word_number(word: str, teen: str | None) -> int:
+    if word in _AR_ORDINALS:
+        n = _AR_ORDINALS[word]
+        return n + 10 if teen else n
+    return _EN_ORDINALS.get(word) or _EN_CARDINALS[word]
+
 
 def find_ref(normalized: str) -> tuple[StructuralRef | None, str]:
-    """The first paragraph/recommendation reference in a normalized query, and the query
-    without it."""
-    best = None
+    """The first paragraph/recommendation reference in a normalized query (by number or by
+    ordinal word), and the query without it."""
+    found = []  # (start, end, kind, number, item)
     for kind, pattern in _REFS:
         m = pattern.search(normalized)
-        if m and (best is None or m.start() < best[1].start()):
-            best = (kind, m)
-    if best is None:
+        if m:
+            found.append((m.start(), m.end(), kind, int(m.group(1)), m.group(2)))
+    for kind, pattern in _WORD_REFS:
+        m = pattern.search(normalized)
+        if m:
+            teen = m.group(2) if m.lastindex and m.lastindex >= 2 else None
+            found.append((m.start(), m.end(), kind, _word_number(m.group(1), teen), None))
+    if not found:
         return None, normalized
-    kind, m = best
-    number = str(int(m.group(1)))
-    rest = (normalized[: m.start()] + " " + normalized[m.end():]).strip()
-    return StructuralRef(kind, number, m.group(2)), rest
+    start, end, kind, number, item = min(found)
+    rest = (normalized[:start] + " " + normalized[end:]).strip()
+    return StructuralRef(kind, str(number), item), rest
 
 
 def analyze_query(query: str) -> QueryAnalysis:
     normalized = normalize(query)
     ref, rest = find_ref(normalized)
-    terms = tuple(analyze(query))
+    groups = tuple(g for g in (tuple(terms_of_token(t)) for t in tokenize(query)) if g)
+    terms = tuple(t for g in groups for t in g)
     only_ref = ref is not None and not analyze(rest)
-    return QueryAnalysis(query, normalized, script_of(query), terms, ref, only_ref)
+    return QueryAnalysis(query, normalized, script_of(query), terms, ref, only_ref, groups)

@@ -23,12 +23,12 @@ from fahras.errors import UsageError
 from fahras.index import store
 from fahras.index.report import KINDS, Passage
 from fahras.retrieval import fusion
+from fahras.retrieval import query as query_mod
 from fahras.retrieval.crosslingual import CrossLingualExpander
 from fahras.retrieval.dense import DenseIndex
 from fahras.retrieval.lexical import LexicalIndex
 from fahras.retrieval.query import (
     SPECIFIC_SHARE,
-    WEIGHTS_ARABIC,
     QueryAnalysis,
     analyze_query,
     latin_weights,
@@ -208,12 +208,18 @@ class Searcher:
 
     def lexical_query(self, analysis: QueryAnalysis, expansions: list[dict]) -> dict[str, float]:
         """Weighted lexical terms: all of an Arabic query's; a Latin query's specific ones, plus
-        its Arabic expansions."""
+        its Arabic expansions. A joined token is matched whole when the index has it."""
+        terms = []
+        for group in analysis.groups or tuple((t,) for t in analysis.terms):
+            # A joined token found whole in the index (a document symbol, «تموز/يوليه») is
+            # matched whole; its parts count only when the whole is unknown.
+            whole = len(group) > 1 and self.lexical.doc_freq(group[0]) > 0
+            terms.extend(group[:1] if whole else group[1:] if len(group) > 1 else group)
         if analysis.latin:
             limit = max(2, SPECIFIC_SHARE * self.lexical.n_docs)
-            weights = {t: 1.0 for t in analysis.terms if 0 < self.lexical.doc_freq(t) <= limit}
+            weights = {t: 1.0 for t in terms if 0 < self.lexical.doc_freq(t) <= limit}
         else:
-            weights = {t: 1.0 for t in analysis.terms}
+            weights = {t: 1.0 for t in terms}
         for exp in expansions:
             for term in exp.get("terms", ()):
                 weights[term] = max(weights.get(term, 0.0), float(exp.get("weight", 0.5)))
@@ -275,7 +281,7 @@ class Searcher:
                 if analysis.latin:
                     w = latin_weights(strongest if lexical[idx].max(initial=0) > 0 else 0.0)
                 else:
-                    w = WEIGHTS_ARABIC
+                    w = query_mod.WEIGHTS_ARABIC  # read at call time (sweeps set it)
                 runs = [{int(i): lexical[i] for i in idx}, {int(i): dense[i] for i in idx}]
                 combined = fusion.interpolate(runs, w)
                 for i, s in combined.items():
@@ -287,6 +293,9 @@ class Searcher:
             if not pinned:
                 word = "paragraph" if analysis.ref.kind == "paragraph" else "recommendation"
                 notes.append(f"there is no {word} {analysis.ref.number} in the index")
+        # Passages citing a document symbol the query names come next, best first.
+        citing = {i for code in analysis.codes for i in self.lexical.passages_with(code)}
+        pinned += sorted(citing - set(pinned), key=lambda i: (-fused[i], i))
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return Scored(analysis, fused, lexical, dense, eligible, pinned, expansions, notes,
                       timings, qvec)

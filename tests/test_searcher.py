@@ -35,6 +35,25 @@ def test_structural_reference_parsing():
     assert analyze_query("المرفقة بقرار المؤتمر 9/1").ref is None
 
 
+@pytest.mark.parametrize("query, number", [
+    ("التوصية الثانية عشرة", "12"),
+    ("التوصيه الاولى", "1"),
+    ("the twelfth recommendation", "12"),
+    ("recommendation twelve", "12"),
+])
+def test_structural_references_by_ordinal_words(hash_searcher, query, number):
+    top = hash_searcher.search(query, 1).hits[0]
+    assert (top.kind, top.number, top.pinned) == ("recommendation", number, True)
+
+
+def test_a_document_symbol_puts_the_passages_citing_it_first(hash_searcher):
+    hits = hash_searcher.search("ما موضوع الوثيقة CTOC/COP/WG.7/2024/3؟", 3).hits
+    assert hits[0].label_en == "Paragraph 53" and hits[0].pinned
+    assert not hits[1].pinned  # only paragraph 53 cites that symbol
+    assert analyze_query("ما موضوع الوثيقة CTOC/COP/WG.7/2024/3؟").codes == ("ctoc/cop/wg.7/2024/3",)
+    assert analyze_query("تموز/يوليه 2024 والقرار 9/1").codes == ()
+
+
 def test_missing_structural_reference_is_noted(hash_searcher):
     result = hash_searcher.search("recommendation 99", 3)
     assert result.notes == ["there is no recommendation 99 in the index"]
