@@ -34,11 +34,15 @@ examples:
   fahras search "Frontex" -k 3 --json
   fahras search --queries questions.txt --json > results.jsonl
   fahras search "focal points" --kind recommendation --part recommendations
+  fahras search "victims" --year 2022-2024 --lang en --doc fx-2023-report.en
 """,
     "index": """\
 examples:
   fahras index                       # the bundled report
   fahras index report-2023.ar.txt report-2024.ar.txt --index ./my-index
+  fahras index reports/                # a folder of .txt, .docx and .pdf reports
+  fahras index --add new-report.en.pdf # add or replace one report, keep the others
+  fahras index --remove report-2023.ar # remove one report
   fahras index --model /models/multilingual-e5-base
 """,
     "passages": """\
@@ -102,6 +106,9 @@ def cmd_search(args) -> int:
         raise UsageError("give either a query or --queries FILE, not both")
     searcher = _open_searcher(args)
     kwargs = dict(kinds=args.kind or None, parts=args.part or None, mode=args.mode)
+    for name in ("doc", "year", "lang"):  # multi-document filters, only when given
+        if getattr(args, name, None):
+            kwargs[{"doc": "docs", "year": "years", "lang": "langs"}[name]] = getattr(args, name)
     if args.kind is None:
         kwargs.pop("kinds")
     if args.queries is not None:
@@ -130,9 +137,17 @@ def render_search(result) -> str:
         lines.append("no passages found")
     for h in result.hits:
         lines.append(f"{h.rank}. {h.label_ar} | {h.label_en}   (score {h.score:.3f})")
+        doc = getattr(h, "document", None) or {}
+        if doc.get("symbol") or doc.get("date"):
+            lines.append("   " + " · ".join(str(doc[k]) for k in ("symbol", "date", "lang")
+                                            if doc.get(k)))
         lines.append(f"   {h.section}")
         snippet = h.text if len(h.text) <= 400 else h.text[:400] + "…"
         lines.extend("   " + line for line in textwrap.wrap(snippet, 100))
+        for other in getattr(h, "linked", None) or []:
+            text = other["text"] if len(other["text"]) <= 300 else other["text"][:300] + "…"
+            lines.append(f"   [{other['lang'] or other['doc']}] {other['label_en']}:")
+            lines.extend("     " + line for line in textwrap.wrap(text, 98))
         lines.append("")
     lines.append(f"({result.timings.get('total_ms', 0):.0f} ms)")
     return "\n".join(lines)
@@ -141,12 +156,22 @@ def render_search(result) -> str:
 def cmd_index(args) -> int:
     from fahras.index.builder import build_index
 
-    manifest = build_index(args.paths or None, index_dir=args.index, model=args.model,
-                           progress=_progress())
+    if args.add or args.remove:
+        from fahras.index.incremental import update_index
+
+        if args.paths:
+            raise UsageError("give either report paths (the whole corpus) or --add/--remove "
+                             "(changes to the current index), not both")
+        manifest = update_index(args.index, add=args.add or (), remove=args.remove or (),
+                                model=args.model, progress=_progress())
+    else:
+        manifest = build_index(args.paths or None, index_dir=args.index, model=args.model,
+                               progress=_progress())
     summary = {
         "path": manifest["path"], "documents": [d["id"] for d in manifest["documents"]],
         "passages": manifest["n_passages"], "sentences": manifest["n_sentences"],
         "model": manifest["model"]["name"], "seconds": manifest["build_seconds"],
+        "changes": manifest.get("changes"),
     }
     if _want_json(args):
         _print_json(summary)
@@ -230,12 +255,23 @@ def build_parser() -> argparse.ArgumentParser:
                             "adoption", "other"), help="only this part of the report (repeatable)")
     p.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid",
                    help="hybrid (default), lexical only or dense only")
+    p.add_argument("--doc", action="append", metavar="ID",
+                   help="only this document (its id, e.g. wg-som-2024-report.ar; repeatable)")
+    p.add_argument("--year", action="append", metavar="YEAR",
+                   help="only documents of this year or range: 2024, 2022-2024 (repeatable)")
+    p.add_argument("--lang", action="append", metavar="CODE",
+                   help="only documents in this language: ar, en, fr, es, ru, zh (repeatable)")
     _common(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("index", help="build the index (default: the bundled report)",
                        formatter_class=fmt, epilog=EXAMPLES["index"])
-    p.add_argument("paths", nargs="*", help="report files (UTF-8 text)")
+    p.add_argument("paths", nargs="*", help="report files (UTF-8 text, .docx, .pdf) or folders of "
+                   "them: the whole corpus (unchanged texts are not embedded again)")
+    p.add_argument("--add", action="append", metavar="PATH",
+                   help="add or replace this report (file or folder) in the current index")
+    p.add_argument("--remove", action="append", metavar="DOC",
+                   help="remove this document (its id) from the current index")
     _common(p)
     p.set_defaults(func=cmd_index)
 

@@ -23,6 +23,7 @@ from fahras.errors import UsageError
 from fahras.index import store
 from fahras.index.report import KINDS, Passage
 from fahras.retrieval import fusion
+from fahras.retrieval.corpus import CorpusMeta
 from fahras.retrieval.dense import DenseIndex
 from fahras.retrieval.lexical import LexicalIndex
 from fahras.retrieval.query import (
@@ -50,6 +51,8 @@ class Hit:
     lexical: float
     dense: float
     pinned: bool = False
+    document: dict | None = None  # citation metadata of the passage's document
+    linked: list[dict] = field(default_factory=list)  # its other-language versions
 
     def __getattr__(self, name):  # id, kind, number, label_ar... come from the passage
         if name == "passage":
@@ -65,6 +68,8 @@ class Hit:
             "score": round(self.score, 6),
             "scores": {"lexical": round(self.lexical, 6), "dense": round(self.dense, 6)},
             "pinned": self.pinned,
+            "document": self.document,
+            "linked": self.linked,
         }
 
 
@@ -142,6 +147,7 @@ class Searcher:
         self.sentence_dense = DenseIndex(data.sentence_vectors) if len(self.sentence_rows) else None
         self._embedder = None
         self.expander = None  # set by the cross-lingual module when available
+        self.corpus = CorpusMeta(data.documents, data.passages)  # citations, filters, versions
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -213,7 +219,7 @@ class Searcher:
         return weights
 
     def score(self, query: str, *, kinds=DEFAULT_KINDS, parts=None, docs=None,
-              mode: str = "hybrid") -> Scored:
+              mode: str = "hybrid", years=None, langs=None) -> Scored:
         """Score every passage for a query (the work behind :meth:`search`)."""
         if mode not in MODES:
             raise UsageError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -237,6 +243,9 @@ class Searcher:
             eligible &= np.array([p.part in parts for p in self.passages])
         if docs:
             eligible &= np.array([p.doc in docs for p in self.passages])
+        meta_mask = self.corpus.mask(years, langs)
+        if meta_mask is not None:
+            eligible &= meta_mask
 
         lexical = np.zeros(n)
         if mode in ("hybrid", "lexical"):
@@ -281,12 +290,13 @@ class Searcher:
                       timings, qvec)
 
     def search(self, query: str, k: int = 10, *, kinds=DEFAULT_KINDS, parts=None, docs=None,
-               mode: str = "hybrid") -> SearchResult:
+               mode: str = "hybrid", years=None, langs=None) -> SearchResult:
         """The ``k`` best passages for a query (Arabic or English), best first."""
         if not isinstance(k, int) or k < 1:
             raise UsageError("the number of results must be a whole number of at least 1")
         k = min(k, MAX_K)
-        scored = self.score(query, kinds=kinds, parts=parts, docs=docs, mode=mode)
+        scored = self.score(query, kinds=kinds, parts=parts, docs=docs, mode=mode, years=years,
+                            langs=langs)
         return self.result(scored, k)
 
     def result(self, scored: Scored, k: int) -> SearchResult:
@@ -297,6 +307,7 @@ class Searcher:
             pinned = i in scored.pinned
             score = max(float(scored.fused[i]), top) if pinned else float(scored.fused[i])
             hits.append(Hit(rank, self.passages[i], score, float(scored.lexical[i]),
-                            float(scored.dense[i]), pinned))
+                            float(scored.dense[i]), pinned,
+                            self.corpus.citation(self.passages[i].doc), self.corpus.linked(i)))
         return SearchResult(scored.analysis.text, hits, scored.analysis, scored.expansions,
                             scored.notes, scored.timings)
