@@ -35,6 +35,7 @@ examples:
   fahras search --queries questions.txt --json > results.jsonl
   fahras search "focal points" --kind recommendation --part recommendations
   fahras search "victims" --year 2022-2024 --lang en --doc fx-2023-report.en
+  fahras search "victims" --backend milvus --uri ./fahras.db
 """,
     "index": """\
 examples:
@@ -43,6 +44,8 @@ examples:
   fahras index reports/                # a folder of .txt, .docx and .pdf reports
   fahras index --add new-report.en.pdf # add or replace one report, keep the others
   fahras index --remove report-2023.ar # remove one report
+  fahras index reports/ --backend milvus --uri ./fahras.db         # Milvus Lite file
+  fahras index reports/ --backend milvus --uri http://milvus:19530 # Milvus server/cluster
   fahras index --model /models/multilingual-e5-base
 """,
     "passages": """\
@@ -81,6 +84,10 @@ def _print_json(obj) -> None:
 
 
 def _open_searcher(args):
+    if getattr(args, "backend", "embedded") == "milvus":
+        from fahras.retrieval.backends.milvus import MilvusSearcher
+
+        return MilvusSearcher.open(args.uri, model=args.model, collection=args.collection)
     from fahras.retrieval.searcher import Searcher
 
     return Searcher.open(args.index, model=args.model, progress=_progress())
@@ -156,6 +163,21 @@ def render_search(result) -> str:
 def cmd_index(args) -> int:
     from fahras.index.builder import build_index
 
+    if args.backend == "milvus":
+        from fahras.retrieval.backends.milvus import index_milvus
+
+        if args.add or args.remove:
+            raise UsageError("with --backend milvus, give the whole corpus: unchanged "
+                             "documents are kept, changed ones replaced, missing ones removed")
+        m = index_milvus(args.paths or None, uri=args.uri, collection=args.collection,
+                         model=args.model, progress=_progress())
+        if _want_json(args):
+            _print_json(m)
+        else:
+            print(f"Indexed {m['n_passages']} passages ({m['n_sentences']} sentences) of "
+                  f"{len(m['documents'])} document(s) into Milvus at {m['uri']} "
+                  f"(collection {m['collection']}) in {m['build_seconds']} s")
+        return 0
     if args.add or args.remove:
         from fahras.index.incremental import update_index
 
@@ -225,6 +247,15 @@ def cmd_model(args) -> int:
 
 
 # -- parser --------------------------------------------------------------------------------
+def _backend(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", choices=("embedded", "milvus"), default="embedded",
+                   help="embedded (default: FAISS + BM25 in the index folder) or milvus")
+    p.add_argument("--uri", help="Milvus: a Milvus Lite file (./fahras.db, the default "
+                   "$FAHRAS_HOME/milvus/fahras.db) or a server, http://host:19530 "
+                   "(token from FAHRAS_MILVUS_TOKEN)")
+    p.add_argument("--collection", default="fahras", help="Milvus collection name prefix")
+
+
 def _common(p: argparse.ArgumentParser, index: bool = True) -> None:
     p.add_argument("--model", help="embedding model: e5-small (default), a local "
                    "sentence-transformers folder, or a hub id (env FAHRAS_MODEL)")
@@ -261,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only documents of this year or range: 2024, 2022-2024 (repeatable)")
     p.add_argument("--lang", action="append", metavar="CODE",
                    help="only documents in this language: ar, en, fr, es, ru, zh (repeatable)")
+    _backend(p)
     _common(p)
     p.set_defaults(func=cmd_search)
 
@@ -272,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add or replace this report (file or folder) in the current index")
     p.add_argument("--remove", action="append", metavar="DOC",
                    help="remove this document (its id) from the current index")
+    _backend(p)
     _common(p)
     p.set_defaults(func=cmd_index)
 
@@ -287,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="tab-separated questions (see docs/evaluation.md)")
     p.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid")
     p.add_argument("--details", action="store_true", help="include every question's result")
+    _backend(p)
     _common(p)
     p.set_defaults(func=cmd_eval)
 

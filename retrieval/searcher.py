@@ -25,7 +25,7 @@ from fahras.index.report import KINDS, Passage
 from fahras.retrieval import fusion
 from fahras.retrieval.corpus import CorpusMeta
 from fahras.retrieval.dense import DenseIndex
-from fahras.retrieval.lexical import LexicalIndex
+from fahras.retrieval.lexical_fast import make_lexical_index
 from fahras.retrieval.query import (
     SPECIFIC_SHARE,
     WEIGHTS_ARABIC,
@@ -141,7 +141,7 @@ class Searcher:
         self.passages: list[Passage] = data.passages
         self.documents = data.documents
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
-        self.lexical = LexicalIndex(data.terms)
+        self.lexical = make_lexical_index(data.terms)  # rank-bm25 or bm25s, by corpus size
         self.dense = DenseIndex(data.vectors)
         self.sentence_rows = np.asarray(data.sentences, dtype=np.int64).reshape(-1, 3)
         self.sentence_dense = DenseIndex(data.sentence_vectors) if len(self.sentence_rows) else None
