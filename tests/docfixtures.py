@@ -90,3 +90,17 @@ def make_scanned_pdf(dest: Path) -> Path:
     pdf.rect(20, 20, 170, 250, style="F")  # an "image" of a page, no text
     pdf.output(str(dest))
     return dest
+
+
+def make_corpus(folder: Path, report: Path | None = None) -> Path:
+    """A folder of fixture reports: the English original (.txt), its Arabic version (.docx), the
+    Arabic background paper (.txt), and optionally the bundled ``report``."""
+    import shutil
+
+    corpus = Path(__file__).parent / "data" / "corpus"
+    shutil.copy(corpus / "fx-2023-report.en.txt", folder / "fx-2023-report.en.txt")
+    make_docx(corpus / "fx-2023-report.ar.txt", folder / "fx-2023-report.ar.docx")
+    shutil.copy(corpus / "fx-2022-background.ar.txt", folder / "fx-2022-background.ar.txt")
+    if report is not None:
+        shutil.copy(report, folder / report.name)
+    return folder

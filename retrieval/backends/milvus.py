@@ -291,6 +291,13 @@ class MilvusStore:
             {"id": e["id"], "meta": json.dumps({**docs.get(e["id"], {}), "entry": e},
                                                ensure_ascii=False),
              "dense": [0.0, 0.0]} for e in entries])
+        self.flush()
+
+    def flush(self) -> None:
+        """Seal what was written: BM25 statistics of sealed segments are the corpus-wide ones
+        (fresh, growing segments score with slightly different ones)."""
+        for c in (self.passages, self.sentences, self.documents):
+            self.client.flush(c)
 
 
 def _filter_values(p: Passage, doc: dict) -> dict:
@@ -375,6 +382,8 @@ def index_milvus(paths=None, uri: str | None = None, collection: str = DEFAULT_C
             unchanged=[d.id for d in keep],
             removed=[i for i in existing if i not in {d.id for d in docs}])
         store.delete_documents(changes.changed + changes.removed)
+        if not todo and (changes.changed or changes.removed):
+            store.flush()
         if todo:
             if progress:
                 print(f"Embedding {len(todo)} document(s) for Milvus...", file=sys.stderr)
@@ -533,27 +542,37 @@ class MilvusSearcher:
 
     def _dense(self, qvec: np.ndarray, expr: str, also: Iterable[str]
                ) -> dict[str, tuple[float, int]]:
+        """Dense scores of the candidates: the HNSW nearest passages and sentences, with exact
+        cosines completed for every candidate (and, in a collection of at most CANDIDATES
+        passages, every eligible passage scored exactly, as the embedded searcher does)."""
         q = np.asarray(qvec, dtype=np.float32)
-        params = {"metric_type": "IP", "params": {"ef": max(EF_SEARCH, CANDIDATES)}}
-        hits = self._search(self.store.passages, [q.tolist()], "dense", CANDIDATES, expr,
-                            ["ord"], params)
-        cos = {h["id"]: (float(h["distance"]), int(h["entity"]["ord"])) for h in hits}
-        missing = [i for i in also if i not in cos]
-        for chunk in _chunks(missing, 500):
+        small = self.lexical.n_docs <= CANDIDATES
+        cos: dict[str, tuple[float, int]] = {}
+        if small:
+            wanted = [r["id"] for r in self.client.query(
+                self.store.passages, filter=expr, output_fields=["id"], limit=CANDIDATES)]
+        else:
+            params = {"metric_type": "IP", "params": {"ef": max(EF_SEARCH, CANDIDATES)}}
+            for h in self._search(self.store.passages, [q.tolist()], "dense", CANDIDATES, expr,
+                                  ["ord"], params):
+                cos[h["id"]] = (float(h["distance"]), int(h["entity"]["ord"]))
+            wanted = list(also)
+        for chunk in _chunks([i for i in wanted if i not in cos], 500):
             for r in self.client.query(self.store.passages, filter=_expr_in("id", chunk),
                                        output_fields=["ord", "dense"]):
                 cos[r["id"]] = (float(np.dot(np.asarray(r["dense"], dtype=np.float32), q)),
                                 int(r["ord"]))
-        params = {"metric_type": "IP",
-                  "params": {"ef": max(EF_SEARCH, SENTENCE_CANDIDATES)}}
         best: dict[str, float] = {}
-        for h in self._search(self.store.sentences, [q.tolist()], "dense", SENTENCE_CANDIDATES,
-                              expr, ["passage"], params):
-            pid = h["entity"]["passage"]
-            best[pid] = max(best.get(pid, -np.inf), float(h["distance"]))
-        for chunk in _chunks([i for i in cos if i not in best], 500):
+        if not small:
+            params = {"metric_type": "IP",
+                      "params": {"ef": max(EF_SEARCH, SENTENCE_CANDIDATES)}}
+            for h in self._search(self.store.sentences, [q.tolist()], "dense",
+                                  SENTENCE_CANDIDATES, expr, ["passage"], params):
+                pid = h["entity"]["passage"]
+                best[pid] = max(best.get(pid, -np.inf), float(h["distance"]))
+        for chunk in _chunks([i for i in cos if i not in best], 100):
             for r in self.client.query(self.store.sentences, filter=_expr_in("passage", chunk),
-                                       output_fields=["passage", "dense"]):
+                                       output_fields=["passage", "dense"], limit=16384):
                 s = float(np.dot(np.asarray(r["dense"], dtype=np.float32), q))
                 best[r["passage"]] = max(best.get(r["passage"], -np.inf), s)
         out = {}
