@@ -201,8 +201,7 @@ def test_parity_with_the_embedded_default_real_model(real_searcher, real_index_d
     export_index(store.read_index(real_index_dir), uri)
     milvus = MilvusSearcher.open(uri, model="e5-small")
     try:
-        queries = _questions(_dev_set())
-        assert top1_agreement(real_searcher, milvus, queries) >= 0.95
-        assert top1_agreement(real_searcher, milvus, _questions(DATA / "heldout.tsv")) >= 0.95
+        # (heldout.tsv too, in docs/scale.md: python -m fahras.retrieval.scale_bench --parity)
+        assert top1_agreement(real_searcher, milvus, _questions(_dev_set())) >= 0.95
     finally:
         milvus.close()
