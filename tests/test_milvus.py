@@ -92,6 +92,16 @@ def test_bm25_in_milvus_ranks_like_fahras_bm25(hash_milvus, hash_searcher):
         assert a and a == b, q
 
 
+def test_eval_runs_on_the_milvus_backend(hash_milvus, hash_searcher):
+    from fahras.retrieval.evaluate import evaluate_searcher, load_questions
+
+    assert [p.id for p in hash_milvus.passages] == [p.id for p in hash_searcher.passages]
+    questions = load_questions(DATA / "heldout.tsv")[:15]
+    a = evaluate_searcher(hash_searcher, questions).to_json()
+    b = evaluate_searcher(hash_milvus, questions).to_json()
+    assert a["overall"] == b["overall"]
+
+
 def test_server_side_rrf_fusion(hash_milvus):
     hits = hash_milvus.search("دور القنصليات", 5, fusion="rrf").hits
     assert len(hits) == 5 and hits[0].score > hits[-1].score > 0

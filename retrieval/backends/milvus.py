@@ -495,6 +495,23 @@ class MilvusSearcher:
         self.client.close()
 
     @property
+    def passages(self) -> list[Passage]:
+        """Every passage, in reading order (reads the whole collection: for evaluation and
+        small corpora, not for a search)."""
+        if getattr(self, "_all", None) is None:
+            rows = []
+            it = self.client.query_iterator(self.store.passages, batch_size=1000,
+                                            filter='id != ""', output_fields=["ord", "passage"])
+            try:
+                while batch := it.next():
+                    rows.extend(batch)
+            finally:
+                it.close()
+            rows.sort(key=lambda r: r["ord"])
+            self._all = [Passage.from_json(json.loads(r["passage"])) for r in rows]
+        return self._all
+
+    @property
     def embedder(self):
         if self._embedder is None:
             from fahras.index.embedder import get_embedder
