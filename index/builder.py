@@ -72,16 +72,17 @@ def prepare(docs: Sequence[Document], embedder: Embedder, progress: bool = False
 def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path | None = None,
                 model: str | None = None, progress: bool = False,
                 before_switch: Callable[[Path], None] | None = None,
-                incremental_: bool = True) -> dict:
+                reuse: bool = True) -> dict:
     """Build (or rebuild) the index; returns its manifest. The previous index stays in use
-    until the new one is completely written."""
+    until the new one is completely written. With ``reuse`` (the default) the vectors and
+    terms of texts the current generation already holds are reused, not computed again."""
     t0 = time.perf_counter()
     index_dir = Path(index_dir) if index_dir else config.default_index_dir()
     _say(progress, "Reading the report(s)...")
     docs = load_documents(paths)
     embedder = get_embedder(model, progress=progress)
     # Reuse the current generation's vectors and terms of unchanged texts (index/incremental.py).
-    previous = incremental.previous_data(index_dir, embedder) if incremental_ else None
+    previous = incremental.previous_data(index_dir, embedder) if reuse else None
     data, changes, entries = incremental.prepare(docs, embedder, previous, progress=progress)
     manifest = incremental.manifest_for(data, entries, embedder, changes)
     _say(progress, f"Writing the index to {index_dir}...")
