@@ -142,12 +142,23 @@ class Searcher:
         self.documents = data.documents
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
         self.lexical = make_lexical_index(data.terms)  # rank-bm25 or bm25s, by corpus size
-        self.dense = DenseIndex(data.vectors)
+        self.dense = DenseIndex(data.vectors, cache=self._graph_cache("vectors.npy"))
         self.sentence_rows = np.asarray(data.sentences, dtype=np.int64).reshape(-1, 3)
-        self.sentence_dense = DenseIndex(data.sentence_vectors) if len(self.sentence_rows) else None
+        self.sentence_dense = DenseIndex(data.sentence_vectors, cache=self._graph_cache(
+            "sentence_vectors.npy")) if len(self.sentence_rows) else None
         self._embedder = None
         self.expander = None  # set by the cross-lingual module when available
         self.corpus = CorpusMeta(data.documents, data.passages)  # citations, filters, versions
+
+    def _graph_cache(self, name: str) -> Path | None:
+        """Where an HNSW graph over the index's ``name`` vectors is kept between opens (beside
+        the generations, named by the file's sha256 in the manifest)."""
+        from fahras.retrieval.dense import cache_name
+
+        sha = ((self.data.manifest.get("files") or {}).get(name) or {}).get("sha256")
+        if self.index_dir is None or not sha:
+            return None
+        return Path(self.index_dir) / "cache" / cache_name(sha)
 
     # -- opening -------------------------------------------------------------------------
     @classmethod

@@ -1,5 +1,7 @@
 """Engines chosen by corpus size: bm25s scores equal rank-bm25's; FAISS flat vs HNSW."""
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -96,3 +98,25 @@ def test_hnsw_beyond_the_threshold_with_high_recall(monkeypatch):
     np.testing.assert_allclose(s[ids], v[ids] @ q, rtol=1e-5, atol=1e-5)
     rest = np.setdiff1d(np.arange(len(v)), ids)
     assert np.all(s[rest] == sc.min())
+
+
+def test_hnsw_graphs_are_cached_between_opens(hash_index_dir, monkeypatch):
+    monkeypatch.setattr(dense_mod, "HNSW_FROM", 50)  # the report's 84 passages, 144 sentences
+    cache = hash_index_dir / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    first = Searcher.open(hash_index_dir, model="hash")
+    assert first.dense.kind == first.sentence_dense.kind == "hnsw"
+    assert not first.dense.from_cache and len(list(cache.glob("hnsw-*.faiss"))) == 2
+    second = Searcher.open(hash_index_dir, model="hash")
+    assert second.dense.from_cache and second.sentence_dense.from_cache
+    q = "حماية الأطفال المهربين"
+    assert [h.id for h in first.search(q, 5).hits] == [h.id for h in second.search(q, 5).hits]
+    for f in cache.glob("hnsw-*.faiss"):  # a damaged cache is rebuilt, not trusted
+        f.write_bytes(f.read_bytes()[:100])
+    third = Searcher.open(hash_index_dir, model="hash")
+    assert not third.dense.from_cache
+    assert [h.id for h in third.search(q, 5).hits] == [h.id for h in first.search(q, 5).hits]
+    # A graph over other vectors is not used for these.
+    other = DenseIndex(third.dense.vectors[::-1].copy(), cache=next(cache.glob("hnsw-*.faiss")))
+    assert not other.from_cache
+    shutil.rmtree(cache)
