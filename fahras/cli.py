@@ -34,6 +34,8 @@ examples:
   fahras search "Frontex" -k 3 --json
   fahras search --queries questions.txt --json > results.jsonl
   fahras search "focal points" --kind recommendation --part recommendations
+  fahras search "victims" --year 2022-2024 --lang en --doc fx-2023-report.en
+  fahras search "victims" --backend milvus --uri ./fahras.db
 """,
     "ask": """\
 examples:
@@ -50,6 +52,11 @@ report does not answer, "found" is false and the closest passages are still list
 examples:
   fahras index                       # the bundled report
   fahras index report-2023.ar.txt report-2024.ar.txt --index ./my-index
+  fahras index reports/                # a folder of .txt, .docx and .pdf reports
+  fahras index --add new-report.en.pdf # add or replace one report, keep the others
+  fahras index --remove report-2023.ar # remove one report
+  fahras index reports/ --backend milvus --uri ./fahras.db         # Milvus Lite file
+  fahras index reports/ --backend milvus --uri http://milvus:19530 # Milvus server/cluster
   fahras index --model /models/multilingual-e5-base
 """,
     "passages": """\
@@ -104,6 +111,10 @@ def _print_json(obj) -> None:
 
 
 def _open_searcher(args):
+    if getattr(args, "backend", "embedded") == "milvus":
+        from fahras.retrieval.backends.milvus import MilvusSearcher
+
+        return MilvusSearcher.open(args.uri, model=args.model, collection=args.collection)
     from fahras.retrieval.searcher import Searcher
 
     return Searcher.open(args.index, model=args.model, progress=_progress())
@@ -162,9 +173,17 @@ def render_search(result) -> str:
         lines.append("no passages found")
     for h in result.hits:
         lines.append(f"{h.rank}. {h.label_ar} | {h.label_en}   (score {h.score:.3f})")
+        doc = getattr(h, "document", None) or {}
+        if doc.get("symbol") or doc.get("date"):
+            lines.append("   " + " · ".join(str(doc[k]) for k in ("symbol", "date", "lang")
+                                            if doc.get(k)))
         lines.append(f"   {h.section}")
         snippet = h.text if len(h.text) <= 400 else h.text[:400] + "…"
         lines.extend("   " + line for line in textwrap.wrap(snippet, 100))
+        for other in getattr(h, "linked", None) or []:
+            text = other["text"] if len(other["text"]) <= 300 else other["text"][:300] + "…"
+            lines.append(f"   [{other['lang'] or other['doc']}] {other['label_en']}:")
+            lines.extend("     " + line for line in textwrap.wrap(text, 98))
         lines.append("")
     lines.append(f"({result.timings.get('total_ms', 0):.0f} ms)")
     return "\n".join(lines)
@@ -174,6 +193,9 @@ def _filters(args) -> dict:
     kwargs = dict(kinds=args.kind or None, parts=args.part or None, mode=args.mode)
     if args.kind is None:
         kwargs.pop("kinds")
+    for name, key in (("doc", "docs"), ("year", "years"), ("lang", "langs")):
+        if getattr(args, name, None):  # multi-document filters, only when given
+            kwargs[key] = getattr(args, name)
     return kwargs
 
 
@@ -223,12 +245,37 @@ def render_ask(result, bold: bool = False) -> str:
 def cmd_index(args) -> int:
     from fahras.index.builder import build_index
 
-    manifest = build_index(args.paths or None, index_dir=args.index, model=args.model,
-                           progress=_progress())
+    if args.backend == "milvus":
+        from fahras.retrieval.backends.milvus import index_milvus
+
+        if args.add or args.remove:
+            raise UsageError("with --backend milvus, give the whole corpus: unchanged "
+                             "documents are kept, changed ones replaced, missing ones removed")
+        m = index_milvus(args.paths or None, uri=args.uri, collection=args.collection,
+                         model=args.model, progress=_progress())
+        if _want_json(args):
+            _print_json(m)
+        else:
+            print(f"Indexed {m['n_passages']} passages ({m['n_sentences']} sentences) of "
+                  f"{len(m['documents'])} document(s) into Milvus at {m['uri']} "
+                  f"(collection {m['collection']}) in {m['build_seconds']} s")
+        return 0
+    if args.add or args.remove:
+        from fahras.index.incremental import update_index
+
+        if args.paths:
+            raise UsageError("give either report paths (the whole corpus) or --add/--remove "
+                             "(changes to the current index), not both")
+        manifest = update_index(args.index, add=args.add or (), remove=args.remove or (),
+                                model=args.model, progress=_progress())
+    else:
+        manifest = build_index(args.paths or None, index_dir=args.index, model=args.model,
+                               progress=_progress())
     summary = {
         "path": manifest["path"], "documents": [d["id"] for d in manifest["documents"]],
         "passages": manifest["n_passages"], "sentences": manifest["n_sentences"],
         "model": manifest["model"]["name"], "seconds": manifest["build_seconds"],
+        "changes": manifest.get("changes"),
     }
     if _want_json(args):
         _print_json(summary)
@@ -290,6 +337,15 @@ def cmd_model(args) -> int:
 
 
 # -- parser --------------------------------------------------------------------------------
+def _backend(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", choices=("embedded", "milvus"), default="embedded",
+                   help="embedded (default: FAISS + BM25 in the index folder) or milvus")
+    p.add_argument("--uri", help="Milvus: a Milvus Lite file (./fahras.db, the default "
+                   "$FAHRAS_HOME/milvus/fahras.db) or a server, http://host:19530 "
+                   "(token from FAHRAS_MILVUS_TOKEN)")
+    p.add_argument("--collection", default="fahras", help="Milvus collection name prefix")
+
+
 def _common(p: argparse.ArgumentParser, index: bool = True) -> None:
     p.add_argument("--model", help="embedding model: e5-small (default), a local "
                    "sentence-transformers folder, or a hub id (env FAHRAS_MODEL)")
@@ -311,6 +367,12 @@ def _query_options(p: argparse.ArgumentParser, what: str, k: int, k_help: str) -
                             "adoption", "other"), help="only this part of the report (repeatable)")
     p.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid",
                    help="hybrid (default), lexical only or dense only")
+    p.add_argument("--doc", action="append", metavar="ID",
+                   help="only this document (its id, e.g. wg-som-2024-report.ar; repeatable)")
+    p.add_argument("--year", action="append", metavar="YEAR",
+                   help="only documents of this year or range: 2024, 2022-2024 (repeatable)")
+    p.add_argument("--lang", action="append", metavar="CODE",
+                   help="only documents in this language: ar, en, fr, es, ru, zh (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -325,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="find the passages that answer a query",
                        formatter_class=fmt, epilog=EXAMPLES["search"])
     _query_options(p, "query", 10, "number of passages (default 10)")
+    _backend(p)
     _common(p)
     p.set_defaults(func=cmd_search)
 
@@ -336,7 +399,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build the index (default: the bundled report)",
                        formatter_class=fmt, epilog=EXAMPLES["index"])
-    p.add_argument("paths", nargs="*", help="report files (UTF-8 text)")
+    p.add_argument("paths", nargs="*", help="report files (UTF-8 text, .docx, .pdf) or folders of "
+                   "them: the whole corpus (unchanged texts are not embedded again)")
+    p.add_argument("--add", action="append", metavar="PATH",
+                   help="add or replace this report (file or folder) in the current index")
+    p.add_argument("--remove", action="append", metavar="DOC",
+                   help="remove this document (its id) from the current index")
+    _backend(p)
     _common(p)
     p.set_defaults(func=cmd_index)
 
@@ -353,6 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="tab-separated questions (see docs/evaluation.md)")
     p.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid")
     p.add_argument("--details", action="store_true", help="include every question's result")
+    _backend(p)
     _common(p)
     p.set_defaults(func=cmd_eval)
 

@@ -8,7 +8,6 @@ prompt, and writes everything as a new generation of the index folder (see
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -16,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-import fahras
 from fahras import config
 from fahras.errors import CorpusError, IndexError_
-from fahras.index import store
+from fahras.index import incremental, store
 from fahras.index.embedder import Embedder, get_embedder
-from fahras.index.report import Document, load_report
+from fahras.index.report import Document
 from fahras.retrieval.arabic import NORMALIZER_VERSION, analyze
 from fahras.retrieval.sentences import split_sentences
 
@@ -32,9 +30,12 @@ def _say(progress: bool, message: str) -> None:
 
 
 def load_documents(paths: Sequence[str | Path] | None) -> list[Document]:
-    """Parse the given report files (default: the bundled report); refuse duplicates."""
-    paths = list(paths) if paths else [config.bundled_corpus()]
-    docs = [load_report(p) for p in paths]
+    """Parse the given report files and folders of reports (.txt, .docx, .pdf; default: the
+    bundled report); refuse duplicates."""
+    from fahras.index.loaders import expand_paths, load_document
+
+    paths = expand_paths(paths) if paths else [config.bundled_corpus()]
+    docs = [load_document(p) for p in paths]
     seen: dict[str, str] = {}
     for d in docs:
         if d.id in seen:
@@ -44,10 +45,7 @@ def load_documents(paths: Sequence[str | Path] | None) -> list[Document]:
 
 
 def corpus_hash(docs: Sequence[Document]) -> str:
-    h = hashlib.sha256()
-    for d in docs:
-        h.update(f"{d.id}\0{d.sha256}\n".encode())
-    return h.hexdigest()
+    return incremental.corpus_hash_of([{"id": d.id, "sha256": d.sha256} for d in docs])
 
 
 def prepare(docs: Sequence[Document], embedder: Embedder, progress: bool = False,
@@ -73,25 +71,20 @@ def prepare(docs: Sequence[Document], embedder: Embedder, progress: bool = False
 
 def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path | None = None,
                 model: str | None = None, progress: bool = False,
-                before_switch: Callable[[Path], None] | None = None) -> dict:
+                before_switch: Callable[[Path], None] | None = None,
+                reuse: bool = True) -> dict:
     """Build (or rebuild) the index; returns its manifest. The previous index stays in use
-    until the new one is completely written."""
+    until the new one is completely written. With ``reuse`` (the default) the vectors and
+    terms of texts the current generation already holds are reused, not computed again."""
     t0 = time.perf_counter()
     index_dir = Path(index_dir) if index_dir else config.default_index_dir()
     _say(progress, "Reading the report(s)...")
     docs = load_documents(paths)
     embedder = get_embedder(model, progress=progress)
-    data = prepare(docs, embedder, progress=progress)
-    manifest = {
-        "fahras_version": fahras.__version__,
-        "normalizer_version": NORMALIZER_VERSION,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "model": {"name": embedder.name, "sha256": embedder.fingerprint, "dim": embedder.dim},
-        "documents": [{"id": d.id, "source": d.source, "sha256": d.sha256} for d in docs],
-        "corpus_sha256": corpus_hash(docs),
-        "n_passages": len(data.passages),
-        "n_sentences": int(data.sentences.shape[0]),
-    }
+    # Reuse the current generation's vectors and terms of unchanged texts (index/incremental.py).
+    previous = incremental.previous_data(index_dir, embedder) if reuse else None
+    data, changes, entries = incremental.prepare(docs, embedder, previous, progress=progress)
+    manifest = incremental.manifest_for(data, entries, embedder, changes)
     _say(progress, f"Writing the index to {index_dir}...")
     gen = store.write_index(index_dir, data, manifest, before_switch=before_switch)
     manifest = store.read_manifest(index_dir)[1]

@@ -14,6 +14,15 @@ item (هـ) of paragraph 28 can be cited as «الفقرة 28 (هـ)» / "Paragr
 
 The passage text is the report's own text: only the paragraph number, the ``- `` bullet prefix
 and the line breaks of the layout are not part of it. Nothing is normalized here.
+
+The English layout of the same documents (the originals) is read the same way: chapters
+"I. Introduction", sections "A. ...", numbered paragraphs "1. The Working Group...", the heading
+"Recommendation 1" over its text, lettered items "(a)". Passages get the same ids and numbers in
+both languages (UN documents share paragraph numbering across their language versions), which is
+what links an English paragraph to its Arabic version (:mod:`fahras.retrieval.versions`).
+
+Document metadata read from the header: the UN symbol (``CTOC/COP/WG.7/2024/5``), date, year,
+language (a code: ``ar``, ``en``...), original language and title.
 """
 
 from __future__ import annotations
@@ -56,6 +65,22 @@ PART_LABELS = {
 }
 KINDS = ("paragraph", "recommendation", "heading")
 SECTION_SEP = " › "
+# Bump when parsing changes what passages a text gives: incremental indexing re-reads documents.
+PARSER_VERSION = "2"
+
+# English layout: the same structure, English markers.
+ROMAN_TO_AR = {v: k for k, v in CHAPTERS.items()}
+LETTER_TO_AR = {v: k for k, v in SECTIONS.items()}
+LATIN_ITEM_TO_AR = {v: k for k, v in ITEM_LETTERS.items() if k != "ه"}
+PARTS_EN = (
+    ("recommendations", "recommendations"),
+    ("deliberations", "deliberations"),
+    ("organization", "organization"),
+    ("introduction", "introduction"),
+    ("adoption of the report", "adoption"),
+)
+LANGUAGES = {"Arabic": "ar", "English": "en", "French": "fr", "Spanish": "es", "Russian": "ru",
+             "Chinese": "zh"}
 
 _TANWEEN = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652"
 _CHAPTER_RE = re.compile(r"^((?:%s)[%s]*)\s*-\s*(\S.*)$" % ("|".join(CHAPTERS), _TANWEEN))
@@ -65,6 +90,16 @@ _NUMBERED_RE = re.compile(r"^(\d+)\s*-\s+(\S.*)$")
 _LETTERED_RE = re.compile(r"^\(([\u0621-\u064a\u0640]{1,2})\)\s+(\S.*)$")
 _BULLET_RE = re.compile(r"^-\s+")
 _DATE_RE = re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4}$")
+# A UN document symbol: series letters, then parts joined by "/" (CTOC/COP/WG.7/2024/5, A/78/123).
+_SYMBOL_RE = re.compile(r"(?<![\w/])([A-Z]{1,8}(?:/[A-Z0-9][A-Za-z0-9.\-]*)+)(?![\w/])")
+_UN_LINE_RE = re.compile(r"^(?:United Nations|الأمم المتحدة)\b\s*")
+
+_EN_CHAPTER_RE = re.compile(r"^(%s)\.\s+(\S.*)$" % "|".join(sorted(CHAPTERS.values(), key=len, reverse=True)))
+_EN_SECTION_RE = re.compile(r"^([A-M])\.\s+(\S.*)$")
+_EN_RECOMMENDATION_RE = re.compile(r"^Recommendation\s+(\d+)[.:]?$", re.IGNORECASE)
+_EN_NUMBERED_RE = re.compile(r"^(\d+)\.\s+(\S.*)$")
+_EN_LETTERED_RE = re.compile(r"^\(([a-z]{1,2}|[ivxl]{1,5})\)\s+(\S.*)$")
+_EN_BULLET_RE = re.compile(r"^[-•▪·]\s+")
 
 
 @dataclass(frozen=True)
@@ -107,7 +142,8 @@ class Passage:
         if item is None:
             return self.label_ar, self.label_en
         latin = ITEM_LETTERS.get(item.marker, item.marker)
-        return f"{self.label_ar} ({item.marker})", f"{self.label_en} ({latin})"
+        arabic = LATIN_ITEM_TO_AR.get(item.marker, item.marker)
+        return f"{self.label_ar} ({arabic})", f"{self.label_en} ({latin})"
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -135,6 +171,12 @@ class Document:
     sha256: str
     source: str
     passages: list[Passage] = field(default_factory=list)
+    symbol: str | None = None
+    lang: str | None = None  # ISO 639-1 code of the document's language
+    year: int | None = None
+    # Documents with the same version key are language versions of one document (their
+    # paragraphs share numbers): the symbol, else the file name without its language suffix.
+    version_key: str | None = None
 
     @property
     def citable(self) -> list[Passage]:
@@ -172,20 +214,26 @@ def read_text(path: str | Path) -> str:
 def doc_id_for(path: str | Path) -> str:
     """A stable, readable document id from the file name (``wg-som-2024-report.ar``)."""
     stem = Path(path).name
-    if stem.endswith(".txt"):
-        stem = stem[: -len(".txt")]
+    for suffix in (".txt", ".docx", ".pdf"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
     return re.sub(r"[^\w.\-]+", "-", stem).strip("-") or "document"
 
 
 def load_report(path: str | Path, doc_id: str | None = None) -> Document:
     """Read and parse a report file."""
-    text = read_text(path)
+    return parse_file_text(read_text(path), path, doc_id)
+
+
+def parse_file_text(text: str, path: str | Path, doc_id: str | None = None) -> Document:
+    """Parse the text read from a file, refusing a text with nothing to cite."""
     doc = parse_report(text, doc_id or doc_id_for(path), source=str(path))
     if not doc.citable:
         raise CorpusError(
-            f"no numbered paragraphs or recommendations found in {path}; "
-            "Fahras expects a UN report in its plain-text layout («1- ...», «التوصية 1»)"
-        )
+            f"no numbered paragraphs or recommendations found in {path}; Fahras expects a UN "
+            "report in its Arabic («1- ...», «التوصية 1») or English (\"1. ...\", "
+            "\"Recommendation 1\") layout")
     return doc
 
 
@@ -227,11 +275,80 @@ class _Builder:
         return self.text, tuple(self.items)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """The markers of one language's layout of a UN report."""
+
+    name: str
+    chapter: re.Pattern
+    section: re.Pattern
+    recommendation: re.Pattern
+    numbered: re.Pattern
+    lettered: re.Pattern
+    bullet: re.Pattern
+
+
+ARABIC_LAYOUT = _Layout("ar", _CHAPTER_RE, _SECTION_RE, _RECOMMENDATION_RE, _NUMBERED_RE,
+                        _LETTERED_RE, _BULLET_RE)
+ENGLISH_LAYOUT = _Layout("en", _EN_CHAPTER_RE, _EN_SECTION_RE, _EN_RECOMMENDATION_RE,
+                         _EN_NUMBERED_RE, _EN_LETTERED_RE, _EN_BULLET_RE)
+
+
+def detect_layout(lines: list[str]) -> _Layout:
+    """The layout whose chapter, recommendation and paragraph markers the text uses more."""
+    def hits(layout: _Layout) -> int:
+        n = 0
+        for raw in lines:
+            line = raw.strip()
+            bullet = layout.bullet.match(line)
+            content = line[bullet.end():] if bullet else line
+            if (layout.chapter.match(line) or layout.recommendation.match(line)
+                    or layout.numbered.match(content)):
+                n += 1
+        return n
+
+    return ENGLISH_LAYOUT if hits(ENGLISH_LAYOUT) > hits(ARABIC_LAYOUT) else ARABIC_LAYOUT
+
+
+def _part_of_en(heading: str) -> str:
+    low = heading.lower()
+    for keyword, part in PARTS_EN:
+        if keyword in low:
+            return part
+    return "other"
+
+
+def _language_code(meta: dict, layout: _Layout, passages: list[Passage]) -> str | None:
+    """The document's language: its header's language line, else its original language if
+    the text is in that script, else the script of the text (Arabic, or English for Latin)."""
+    if meta["language"] in LANGUAGES:
+        return LANGUAGES[meta["language"]]
+    original = LANGUAGES.get(meta["original_language"] or "")
+    if original == layout.name:
+        return original
+    sample = "".join(p.text for p in passages[:20])
+    arabic = sum("\u0600" <= c <= "\u06ff" for c in sample)
+    latin = sum(c.isascii() and c.isalpha() for c in sample)
+    if not arabic and not latin:
+        return None
+    return "ar" if arabic >= latin else "en"
+
+
+def version_key_for(doc_id: str, symbol: str | None) -> str:
+    """What language versions of one document share: the symbol, else the file name without
+    a trailing language code (``report.ar`` and ``report.en`` are versions of ``report``)."""
+    if symbol:
+        return symbol
+    return re.sub(r"[._-](?:%s)$" % "|".join(LANGUAGES.values()), "", doc_id)
+
+
 def parse_report(text: str, doc_id: str, source: str = "") -> Document:
-    """Parse the text of a report (see the module docstring for the layout it reads)."""
+    """Parse the text of a report (see the module docstring for the layouts it reads)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    layout = detect_layout(lines)
+    english = layout is ENGLISH_LAYOUT
     meta: dict[str, str | None] = {"distribution": None, "date": None, "language": None,
-                                   "original_language": None}
+                                   "original_language": None, "symbol": None}
     title_lines: list[str] = []
     passages: list[Passage] = []
     chapter: tuple[str, str, str, str] | None = None  # (heading, roman, part, marker)
@@ -280,45 +397,57 @@ def parse_report(text: str, doc_id: str, source: str = "") -> Document:
         line = raw.strip()
         if not line:
             continue
-        m = _CHAPTER_RE.match(line)
+        m = layout.chapter.match(line)
         if m:
             flush()
             in_body = True
-            marker = m.group(1)
-            roman = CHAPTERS[marker.rstrip(_TANWEEN)]
-            chapter, section = (line, roman, _part_of(line), marker), None
+            if english:
+                roman = m.group(1)
+                marker = ROMAN_TO_AR[roman] + "\u064b"
+                chapter, section = (line, roman, _part_of_en(m.group(2)), marker), None
+            else:
+                marker = m.group(1)
+                roman = CHAPTERS[marker.rstrip(_TANWEEN)]
+                chapter, section = (line, roman, _part_of(line), marker), None
             add_heading(line, roman, marker, f"Chapter {roman}", lineno)
             continue
         if not in_body:
-            if line.startswith("Distr.:"):
+            un = _UN_LINE_RE.match(line)
+            symbol = _SYMBOL_RE.search(line)
+            if symbol and (un or len(line) - len(symbol.group(1)) < 4):
+                meta["symbol"] = meta["symbol"] or symbol.group(1)  # a symbol line, maybe repeated
+            elif un and not line[un.end():].strip():
+                pass  # the "United Nations" masthead
+            elif line.startswith("Distr.:"):
                 meta["distribution"] = line.split(":", 1)[1].strip()
             elif line.startswith("Original:"):
                 meta["original_language"] = line.split(":", 1)[1].strip()
             elif _DATE_RE.match(line):
                 meta["date"] = line
-            elif re.fullmatch(r"[A-Z][a-z]+", line) and meta["language"] is None:
+            elif line in LANGUAGES and meta["language"] is None:
                 meta["language"] = line
             else:
                 title_lines.append(line)
             continue
-        m = _SECTION_RE.match(line)
+        m = layout.section.match(line)
         if m:
             flush()
-            letter = SECTIONS[m.group(1)]
+            letter = m.group(1) if english else SECTIONS[m.group(1)]
+            ar_letter = LETTER_TO_AR.get(letter, letter) if english else m.group(1)
             section = (line, letter)
             roman = chapter[1] if chapter else ""
             chapter_marker = chapter[3] if chapter else ""
-            add_heading(line, f"{roman}.{letter}", f"{chapter_marker} - {m.group(1)}".strip(" -"),
+            add_heading(line, f"{roman}.{letter}", f"{chapter_marker} - {ar_letter}".strip(" -"),
                         f"Section {roman}.{letter}".replace(" .", " "), lineno)
             continue
-        m = _RECOMMENDATION_RE.match(line)
+        m = layout.recommendation.match(line)
         if m:
             flush()
             current = _Builder("recommendation", m.group(1), lineno)
             continue
-        bullet = _BULLET_RE.match(line)
+        bullet = layout.bullet.match(line)
         content = line[bullet.end():] if bullet else line
-        m = _NUMBERED_RE.match(content)
+        m = layout.numbered.match(content)
         if m and int(m.group(1)) == last_paragraph + 1:
             flush()
             last_paragraph += 1
@@ -329,7 +458,7 @@ def parse_report(text: str, doc_id: str, source: str = "") -> Document:
             pass
         elif m:
             current.add(content, marker=m.group(1))
-        elif (lm := _LETTERED_RE.match(content)):
+        elif (lm := layout.lettered.match(content)):
             current.add(content, marker=lm.group(1))
         elif not current.text:
             current.add(content)  # the text under «التوصية N»
@@ -341,10 +470,15 @@ def parse_report(text: str, doc_id: str, source: str = "") -> Document:
 
     title = " ".join(title_lines[1:]) if len(title_lines) > 1 else " ".join(title_lines)
     body = title_lines[0] if len(title_lines) > 1 else ""
+    year = None
+    if meta["date"]:
+        year = int(meta["date"][-4:])
+    elif meta["symbol"] and (ym := re.search(r"/((?:19|20)\d\d)(?:/|$)", meta["symbol"])):
+        year = int(ym.group(1))
     return Document(
         id=doc_id, title=title, body=body, date=meta["date"], language=meta["language"],
         original_language=meta["original_language"], distribution=meta["distribution"],
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), source=source,
-        passages=passages,
+        passages=passages, symbol=meta["symbol"], lang=_language_code(meta, layout, passages),
+        year=year, version_key=version_key_for(doc_id, meta["symbol"]),
     )
-

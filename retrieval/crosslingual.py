@@ -76,6 +76,20 @@ class ExpansionConfig:
         return cls(**{p: p in pieces for p in known})
 
 
+class _PassageTexts:
+    """A searcher's passage texts, read only when iterated (a Milvus searcher reads them from
+    its collection, so not before a name needs them)."""
+
+    def __init__(self, searcher):
+        self._searcher = searcher
+
+    def __iter__(self):
+        return (p.text for p in self._searcher.passages)
+
+    def __len__(self) -> int:
+        return len(self._searcher.passages)
+
+
 class CrossLingualExpander:
     """``expander(analysis) -> [expansion, ...]`` for :attr:`Searcher.expander`.
 
@@ -86,7 +100,7 @@ class CrossLingualExpander:
     def __init__(self, doc_freq, texts, glossary: Glossary | None = None,
                  config: ExpansionConfig = ExpansionConfig(), encode=None):
         self.doc_freq = doc_freq
-        self._texts = list(texts)
+        self._texts = texts if hasattr(texts, "__len__") else list(texts)  # re-iterable
         self._glossary = glossary
         self.config = config
         self._encode = encode  # the model's query encoder, for the induced lexicon only
@@ -99,7 +113,7 @@ class CrossLingualExpander:
     @classmethod
     def for_searcher(cls, searcher, config: ExpansionConfig = ExpansionConfig(),
                      glossary: Glossary | None = None) -> "CrossLingualExpander":
-        return cls(searcher.lexical.doc_freq, (p.text for p in searcher.passages), glossary,
+        return cls(searcher.lexical.doc_freq, _PassageTexts(searcher), glossary,
                    config, encode=lambda texts: searcher.embedder.encode_queries(texts))
 
     @cached_property

@@ -222,11 +222,14 @@ def evaluate_searcher(searcher, questions: Sequence[Question], mode: str = "hybr
                       k: int = CUTOFF) -> Report:
     """Score a :class:`~fahras.retrieval.searcher.Searcher`: every question is asked once
     (:meth:`~fahras.retrieval.searcher.Searcher.ask`: one search gives both the ranking and
-    the answer); ranking metrics on the answerable questions, answers and refusals on all."""
+    the answer); ranking metrics on the answerable questions, answers and refusals on all.
+    A searcher without ``ask`` (the Milvus backend) is scored on its rankings only."""
     texts = [p.text for p in searcher.passages if p.kind != "heading"]
+    answers = hasattr(searcher, "ask")  # a backend without answers (Milvus) is scored on ranking
     results = []
     for q in questions:
-        asked = searcher.ask(q.query, k, mode=mode)
+        asked = searcher.ask(q.query, k, mode=mode) if answers else searcher.search(q.query, k,
+                                                                                    mode=mode)
         ranked = [h.text for h in asked.hits]
         top_id = asked.hits[0].id if asked.hits else None
         if q.answerable:
@@ -234,8 +237,9 @@ def evaluate_searcher(searcher, questions: Sequence[Question], mode: str = "hybr
             r = score_ranking(q, ranked, n_rel, top_id)
         else:
             r = QuestionResult(q, None, 0.0, top_id)
-        r.answer_text = asked.answer.text if asked.answer else None
-        r.answer_found = asked.found
+        if answers:
+            r.answer_text = asked.answer.text if asked.answer else None
+            r.answer_found = asked.found
         results.append(r)
     return build_report(results)
 

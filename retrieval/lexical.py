@@ -33,6 +33,13 @@ def lucene_idf(n_docs: int, doc_freq: int) -> float:
     return math.log(1.0 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
 
 
+def bm25(tf: float, doc_len: float, avgdl: float, idf: float, k1: float = K1,
+         b: float = B) -> float:
+    """One term's BM25 contribution to one passage (the formula :class:`LexicalIndex` uses;
+    other engines rescore with it so that scores agree everywhere)."""
+    return idf * tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * doc_len / avgdl))
+
+
 class _PositiveIdfBM25(BM25Okapi):
     def _calc_idf(self, nd):  # noqa: D401 - rank-bm25's hook
         self.idf = {term: lucene_idf(self.corpus_size, freq) for term, freq in nd.items()}

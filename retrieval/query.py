@@ -48,6 +48,14 @@ def latin_weights(strongest: float) -> tuple[float, float]:
     return (WEIGHTS_LATIN[0] * min(1.0, strongest), WEIGHTS_LATIN[1])
 
 
+def fusion_weights(analysis: "QueryAnalysis", strongest: float) -> tuple[float, float]:
+    """Fusion weights (lexical, dense) for a query: by its script, and for a Latin-script query
+    by ``strongest``, the largest weight of its lexical terms that the index has (0: none)."""
+    if analysis.latin:
+        return latin_weights(strongest)
+    return WEIGHTS_ARABIC
+
+
 @dataclass(frozen=True)
 class StructuralRef:
     kind: str  # "paragraph" or "recommendation"

@@ -24,14 +24,14 @@ from fahras.index import store
 from fahras.index.report import KINDS, Passage
 from fahras.retrieval import fusion
 from fahras.retrieval import query as query_mod
+from fahras.retrieval.corpus import CorpusMeta
 from fahras.retrieval.crosslingual import CrossLingualExpander
 from fahras.retrieval.dense import DenseIndex
-from fahras.retrieval.lexical import LexicalIndex
+from fahras.retrieval.lexical_fast import make_lexical_index
 from fahras.retrieval.query import (
     SPECIFIC_SHARE,
     QueryAnalysis,
     analyze_query,
-    latin_weights,
 )
 
 DEFAULT_KINDS = ("paragraph", "recommendation")
@@ -50,6 +50,8 @@ class Hit:
     lexical: float
     dense: float
     pinned: bool = False
+    document: dict | None = None  # citation metadata of the passage's document
+    linked: list[dict] = field(default_factory=list)  # its other-language versions
 
     def __getattr__(self, name):  # id, kind, number, label_ar... come from the passage
         if name == "passage":
@@ -65,6 +67,8 @@ class Hit:
             "score": round(self.score, 6),
             "scores": {"lexical": round(self.lexical, 6), "dense": round(self.dense, 6)},
             "pinned": self.pinned,
+            "document": self.document,
+            "linked": self.linked,
         }
 
 
@@ -137,13 +141,25 @@ class Searcher:
         self.passages: list[Passage] = data.passages
         self.documents = data.documents
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
-        self.lexical = LexicalIndex(data.terms)
-        self.dense = DenseIndex(data.vectors)
+        self.lexical = make_lexical_index(data.terms)  # rank-bm25 or bm25s, by corpus size
+        self.dense = DenseIndex(data.vectors, cache=self._graph_cache("vectors.npy"))
         self.sentence_rows = np.asarray(data.sentences, dtype=np.int64).reshape(-1, 3)
-        self.sentence_dense = DenseIndex(data.sentence_vectors) if len(self.sentence_rows) else None
+        self.sentence_dense = DenseIndex(data.sentence_vectors, cache=self._graph_cache(
+            "sentence_vectors.npy")) if len(self.sentence_rows) else None
         self._embedder = None
         # English query -> Arabic terms for the lexical side (glossary, names); None: no expansion.
         self.expander = CrossLingualExpander.for_searcher(self)
+        self.corpus = CorpusMeta(data.documents, data.passages)  # citations, filters, versions
+
+    def _graph_cache(self, name: str) -> Path | None:
+        """Where an HNSW graph over the index's ``name`` vectors is kept between opens (beside
+        the generations, named by the file's sha256 in the manifest)."""
+        from fahras.retrieval.dense import cache_name
+
+        sha = ((self.data.manifest.get("files") or {}).get(name) or {}).get("sha256")
+        if self.index_dir is None or not sha:
+            return None
+        return Path(self.index_dir) / "cache" / cache_name(sha)
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -226,7 +242,7 @@ class Searcher:
         return weights
 
     def score(self, query: str, *, kinds=DEFAULT_KINDS, parts=None, docs=None,
-              mode: str = "hybrid") -> Scored:
+              mode: str = "hybrid", years=None, langs=None) -> Scored:
         """Score every passage for a query (the work behind :meth:`search`)."""
         if mode not in MODES:
             raise UsageError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -250,6 +266,9 @@ class Searcher:
             eligible &= np.array([p.part in parts for p in self.passages])
         if docs:
             eligible &= np.array([p.doc in docs for p in self.passages])
+        meta_mask = self.corpus.mask(years, langs)
+        if meta_mask is not None:
+            eligible &= meta_mask
 
         lexical = np.zeros(n)
         strongest = 0.0  # the largest weight of a query term the index has
@@ -278,10 +297,8 @@ class Searcher:
             elif mode == "dense":
                 fused[idx] = dense[idx]
             else:
-                if analysis.latin:
-                    w = latin_weights(strongest if lexical[idx].max(initial=0) > 0 else 0.0)
-                else:
-                    w = query_mod.WEIGHTS_ARABIC  # read at call time (sweeps set it)
+                w = query_mod.fusion_weights(
+                    analysis, strongest if lexical[idx].max(initial=0) > 0 else 0.0)
                 runs = [{int(i): lexical[i] for i in idx}, {int(i): dense[i] for i in idx}]
                 combined = fusion.interpolate(runs, w)
                 for i, s in combined.items():
@@ -301,12 +318,13 @@ class Searcher:
                       timings, qvec)
 
     def search(self, query: str, k: int = 10, *, kinds=DEFAULT_KINDS, parts=None, docs=None,
-               mode: str = "hybrid") -> SearchResult:
+               mode: str = "hybrid", years=None, langs=None) -> SearchResult:
         """The ``k`` best passages for a query (Arabic or English), best first."""
         if not isinstance(k, int) or k < 1:
             raise UsageError("the number of results must be a whole number of at least 1")
         k = min(k, MAX_K)
-        scored = self.score(query, kinds=kinds, parts=parts, docs=docs, mode=mode)
+        scored = self.score(query, kinds=kinds, parts=parts, docs=docs, mode=mode, years=years,
+                            langs=langs)
         return self.result(scored, k)
 
     def result(self, scored: Scored, k: int) -> SearchResult:
@@ -317,7 +335,8 @@ class Searcher:
             pinned = i in scored.pinned
             score = max(float(scored.fused[i]), top) if pinned else float(scored.fused[i])
             hits.append(Hit(rank, self.passages[i], score, float(scored.lexical[i]),
-                            float(scored.dense[i]), pinned))
+                            float(scored.dense[i]), pinned,
+                            self.corpus.citation(self.passages[i].doc), self.corpus.linked(i)))
         return SearchResult(scored.analysis.text, hits, scored.analysis, scored.expansions,
                             scored.notes, scored.timings)
 
