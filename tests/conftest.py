@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# ../shared beside the checkout (CI); a checkout elsewhere (a git worktree) names it in
+# FAHRAS_SHARED.
+SHARED = Path(os.environ.get("FAHRAS_SHARED") or REPO.parent / "shared")
 DEV_SET = SHARED / "eval" / "dev.tsv"
 DATA = Path(__file__).parent / "data"
 

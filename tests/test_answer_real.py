@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from conftest import DEV_SET
 
 from fahras.retrieval.evaluate import evaluate_searcher, load_questions
 
@@ -55,20 +56,11 @@ def test_pinned_refusals(real_searcher, question, reason):
     assert result.to_json()["answer"] is None
 
 
-def _dev_set():
-    repo = Path(__file__).resolve().parents[1]
-    for base in (repo.parent, repo.parent.parent):  # a checkout, or a worktree beside others
-        path = base / "shared" / "eval" / "dev.tsv"
-        if path.exists():
-            return path
-    raise AssertionError("the development set ../shared/eval/dev.tsv is missing")
-
-
 def test_figures(real_searcher):
     """The answer model's figures (see ``python -m fahras.retrieval.calibrate_answers``):
     answerable questions are rarely refused; Arabic questions the report cannot answer
     mostly are (English ones need the English-to-Arabic expansions)."""
-    dev = evaluate_searcher(real_searcher, load_questions(_dev_set())).overall
+    dev = evaluate_searcher(real_searcher, load_questions(DEV_SET)).overall
     assert dev.refused < 0.05
     heldout = evaluate_searcher(real_searcher, load_questions(DATA / "heldout.tsv"))
     assert heldout.overall.refused < 0.05

@@ -3,14 +3,12 @@ linked versions, incremental updates, and parity with the embedded default."""
 
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
 
 import pytest
 
-from pathlib import Path
 
 from conftest import DATA, DEV_SET
 from docfixtures import make_corpus
@@ -22,13 +20,6 @@ from fahras.retrieval.searcher import Hit, SearchResult
 from test_multidoc import AR, BG, EN, CountingEmbedder, _texts_of
 
 pytest.importorskip("milvus_lite", reason="the Milvus tests need milvus-lite (fahras[milvus])")
-
-
-def _dev_set():
-    """../shared/eval/dev.tsv beside the checkout (CI), or under $FAHRAS_SHARED (a worktree)."""
-    if DEV_SET.is_file() or "FAHRAS_SHARED" not in os.environ:
-        return DEV_SET
-    return Path(os.environ["FAHRAS_SHARED"]) / "eval" / "dev.tsv"
 
 
 def _questions(path):
@@ -69,7 +60,7 @@ def test_same_contract_as_the_embedded_searcher(hash_milvus, hash_searcher):
 
 def test_milvus_and_embedded_agree_on_the_dev_and_heldout_sets(hash_milvus, hash_searcher):
     # Same terms, same vectors, same fusion: the same top passage (hashing embedder).
-    for path in (_dev_set(), DATA / "heldout.tsv"):
+    for path in (DEV_SET, DATA / "heldout.tsv"):
         assert top1_agreement(hash_searcher, hash_milvus, _questions(path)) >= 0.95, path
     # And the same scores for the whole top 5, lexical and dense parts included.
     for q in ["دور القنصليات", "Frontex", "search and rescue at sea", "التوصية 8"]:
@@ -214,6 +205,6 @@ def test_parity_with_the_embedded_default_real_model(real_searcher, real_index_d
     milvus = MilvusSearcher.open(uri, model="e5-small")
     try:
         # (heldout.tsv too, in docs/scale.md: python -m fahras.retrieval.scale_bench --parity)
-        assert top1_agreement(real_searcher, milvus, _questions(_dev_set())) >= 0.95
+        assert top1_agreement(real_searcher, milvus, _questions(DEV_SET)) >= 0.95
     finally:
         milvus.close()
