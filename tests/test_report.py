@@ -138,3 +138,19 @@ def test_passages_cli_json():
     kinds = [p["kind"] for p in data["passages"]]
     assert kinds.count("paragraph") == 54 and kinds.count("recommendation") == 13
     assert data["documents"][0]["date"] == "26 July 2024"
+
+
+def test_every_python_package_is_in_the_distribution():
+    """A non-editable install must carry every subpackage (setuptools lists them explicitly)."""
+    import tomllib
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"]
+    mapped = {pkg: repo / folder for pkg, folder in config["package-dir"].items()}
+    found = set()
+    for pkg, folder in mapped.items():
+        for init in folder.rglob("__init__.py"):
+            rel = init.parent.relative_to(folder).parts
+            found.add(".".join((pkg, *rel)))
+    assert found <= set(config["packages"])
