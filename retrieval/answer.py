@@ -7,10 +7,12 @@ answers the question, in the report's own words, with its paragraph (or list ite
 One ``ask`` is one search (the question is encoded once) plus a little arithmetic:
 
 1. :meth:`Searcher.score` scores every passage; the hits are the search's own hits;
-2. the candidates are the sentences of the ``POOL`` best passages and the ``DENSE_POOL``
-   sentences nearest to the question anywhere (sentence vectors were computed when the index
-   was built; the question's vector is ``Scored.query_vector``); when the question names a
-   passage («التوصية 8»), that passage's sentences (or its list item's: «الفقرة 28 (هـ)»);
+2. the candidates are the sentences of the ``POOL`` best passages, of the ``LEXICAL_POOL``
+   best passages on the lexical side alone (for an English question: its Arabic expansions),
+   and the ``DENSE_POOL`` sentences nearest to the question anywhere (sentence vectors were
+   computed when the index was built; the question's vector is ``Scored.query_vector``);
+   when the question names a passage («التوصية 8»), that passage's sentences (or its list
+   item's: «الفقرة 28 (هـ)»);
 3. each candidate gets :func:`sentence_score`, a weighted sum of
    - ``dense``: its cosine with the question minus the best candidate's cosine;
    - ``lexical``: the IDF-weighted share of the question's content it covers
@@ -18,15 +20,22 @@ One ``ask`` is one search (the question is encoded once) plus a little arithmeti
      expansions of ``Scored.expansions``);
    - ``passage``: its passage's fused score relative to the best passage's;
    - ``cue``: whether it has what the question's type asks for (:mod:`fahras.retrieval.cues`:
-     a date for "when", a number for "how many", ...);
+     a date for "when", a count of what the question names for "how many", ...);
    - ``phrase``: the share of the question's pairs of consecutive words that it has too
      («البند 2» rather than «البند 5»);
 4. the best candidate is the answer -- extended to the list it introduces when it ends with a
    colon -- unless the evidence is too weak (:func:`refuse`: it lacks what the question's type
    asks for, the report lacks the word the question asks about, its passage lacks most of
-   the question's specific content, or the question is far from the report; the limits are
-   fitted by ``python -m fahras.retrieval.calibrate_answers``). Then ``found`` is false,
-   there is no answer, ``reason`` says why, and the closest passages are still listed.
+   the question's specific content, or the question is far from the report and its passage
+   has little of its content; the limits are fitted by ``python -m
+   fahras.retrieval.calibrate_answers``). Then ``found`` is false, there is no answer,
+   ``reason`` says why, and the closest passages are still listed.
+
+An English question's content is its Arabic expansions (and numbers, symbols); the content
+words that no expansion reaches (:func:`fahras.retrieval.coverage.unreached`: "budget" when
+the glossary has no word for it; verbs left out) are its ``gaps``: for the refusal rule, words
+the passage lacks, as an Arabic word the report never uses is for an Arabic question.
+See docs/answers.md.
 """
 
 from __future__ import annotations
@@ -41,12 +50,22 @@ from pathlib import Path
 import numpy as np
 
 from fahras.retrieval.arabic import analyze
-from fahras.retrieval.coverage import QUESTION_FRAME, Bag, coverage, query_units, word_pairs
+from fahras.retrieval.coverage import (
+    QUESTION_FRAME,
+    Bag,
+    Unit,
+    coverage,
+    query_units,
+    unreached,
+    word_pairs,
+)
 from fahras.retrieval.cues import (
     focus,
     is_question,
     question_type,
     sentence_cues,
+    OTHER_COUNT,
+    counted_words,
     titled_words,
     type_match,
 )
@@ -55,6 +74,10 @@ from fahras.retrieval.cues import (
 POOL = 6
 # Sentences nearest to the question (by cosine) that compete too, wherever they are.
 DENSE_POOL = 8
+# Passages best on the lexical side alone (for an English question, its Arabic expansions)
+# whose sentences compete too: the fused ranking of an English question leans on the dense
+# side, which can leave the passage holding every expanded term out of the ``POOL``.
+LEXICAL_POOL = 4
 # A unit of a question is specific when at most this share of the passages has it.
 SPECIFIC_SHARE = 0.1
 # The fitted model (sentence-score weights, refusal rule): plain numbers in
@@ -77,6 +100,7 @@ class SentenceTable:
     bags: list[Bag]                       # each sentence's words
     cues: list[frozenset[str]]
     titled: list[Bag]                     # words followed by a title («راشدي، قائد»)
+    counted: list[Bag]                    # words right after a count («أربع جلسات»)
     pairs: list[frozenset]                # consecutive content words
     passage_bags: dict[int, Bag]
     context_bags: dict[int, Bag]          # a passage with the one before it in its section
@@ -87,13 +111,14 @@ class SentenceTable:
     def build(cls, searcher) -> "SentenceTable":
         rows = searcher.sentence_rows
         by_passage: dict[int, list[int]] = {}
-        bags, cues, titled, pairs = [], [], [], []
+        bags, cues, titled, counted, pairs = [], [], [], [], []
         for r, (pi, a, b) in enumerate(rows):
             text = searcher.passages[int(pi)].text[int(a):int(b)]
             by_passage.setdefault(int(pi), []).append(r)
             bags.append(Bag.of(text))
             cues.append(sentence_cues(text))
             titled.append(titled_words(text))
+            counted.append(counted_words(text))
             pairs.append(word_pairs(text))
         passage_bags = {i: Bag.of(searcher.passages[i].text) for i in by_passage}
         context_bags = {}
@@ -106,8 +131,8 @@ class SentenceTable:
         centroid = None
         if searcher.sentence_dense is not None and len(rows):
             centroid = searcher.sentence_dense.vectors.mean(axis=0)
-        return cls(rows, by_passage, bags, cues, titled, pairs, passage_bags, context_bags,
-                   corpus, centroid)
+        return cls(rows, by_passage, bags, cues, titled, counted, pairs, passage_bags,
+                   context_bags, corpus, centroid)
 
 
 _TABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -187,19 +212,28 @@ def sentence_score(c: Candidate, weights: dict | None = None) -> float:
 
 @dataclass
 class _Question:
-    """What is computed once per question: its units, type and terms."""
+    """What is computed once per question: its units, type and terms, and for an English
+    question its ``gaps``: one unit (never covered, weighted as a word the report does not
+    use) for each content word that no expansion reaches (:func:`coverage.unreached`)."""
 
     units: list
     qtype: str | None
     keys: list  # every word of every unit
     pairs: frozenset
+    gaps: list = field(default_factory=list)
 
     @classmethod
     def of(cls, searcher, scored, table: SentenceTable) -> "_Question":
+        from fahras.retrieval.lexical import lucene_idf
+
         a = scored.analysis
         units = query_units(a, scored.expansions, searcher.lexical, table.corpus)
         keys = [k for u in units for alt in u.alternatives for k in alt]
-        return cls(units, question_type(a.normalized), keys, word_pairs(a.text))
+        gaps = []
+        if a.latin:
+            absent = lucene_idf(searcher.lexical.n_docs, 0)
+            gaps = [Unit((), absent, w.lower(), w) for w in unreached(a.text, scored.expansions)]
+        return cls(units, question_type(a.normalized), keys, word_pairs(a.text), gaps)
 
 
 def _in_item(passage, offset: int, wanted: str) -> bool:
@@ -215,7 +249,8 @@ def _in_item(passage, offset: int, wanted: str) -> bool:
 
 
 def candidates(searcher, scored, pool: int = POOL, dense_pool: int = DENSE_POOL,
-               weights: dict | None = None, question: _Question | None = None) -> list[Candidate]:
+               weights: dict | None = None, question: _Question | None = None,
+               lexical_pool: int = LEXICAL_POOL) -> list[Candidate]:
     """The sentences of the ``pool`` best passages and the ``dense_pool`` sentences nearest to
     the question, scored, best first."""
     table = sentence_table(searcher)
@@ -225,6 +260,11 @@ def candidates(searcher, scored, pool: int = POOL, dense_pool: int = DENSE_POOL,
     q = question or _Question.of(searcher, scored, table)
     pinned = [i for i in scored.pinned if scored.eligible[i]]
     top = pinned or order[:pool]  # a question that names a passage is about that passage
+    if not pinned and lexical_pool:
+        lex = scored.lexical
+        others = np.flatnonzero(scored.eligible & (lex > 0))
+        others = others[np.lexsort((others, -lex[others]))]  # best first; ties: reading order
+        top = top + [int(i) for i in others if int(i) not in top][:lexical_pool]
     rows = [r for i in top for r in table.by_passage.get(i, ())]
     ref = scored.analysis.ref
     if pinned and ref is not None and ref.item:  # «الفقرة 28 (هـ)»: that item's sentences
@@ -253,7 +293,8 @@ def candidates(searcher, scored, pool: int = POOL, dense_pool: int = DENSE_POOL,
         pi, a, b = (int(x) for x in table.rows[r])
         lex = coverage(q.units, table.bags[r])
         pscore = 1.0 if pi in pinned else max(0.0, float(fused[pi])) / top_fused
-        cue = type_match(q.qtype, table.cues[r], table.titled[r], q.keys) or 0.0
+        cue = type_match(q.qtype, table.cues[r], table.titled[r], q.keys,
+                         table.counted[r]) or 0.0
         phrase = len(q.pairs & table.pairs[r]) / len(q.pairs) if q.pairs else 0.0
         cand = Candidate(r, pi, a, b, float(c), float(c) - best_cos, lex or 0.0, pscore, cue,
                          phrase)
@@ -280,23 +321,29 @@ def evidence(searcher, scored, best: Candidate, question: _Question | None = Non
       ``n_missing`` how many of those words it lacks, ``number_missing`` whether one of them
       is a number or symbol («2025»);
     - ``cue_missing``: the question's type asks for something the sentence lacks (a "when"
-      question and no date);
+      question and no date; a "how many" question and no count of one of its words);
     - ``focus_missing``: the word a "what"/"which" question asks about
       (:func:`fahras.retrieval.cues.focus`) is not in the passage (an attribute: «ما ميزانية
       الفريق؟») or not in the report at all (a category: «ما العقوبة التي ...»); for an
       English question, the Arabic expansion of that word;
+    - ``support``: the IDF-weighted share of all the question's content that the passage (with
+      the one before it) has -- for an English question, its Arabic expansions found there
+      and its unreached words (``gaps``) counted as missing; ``unreached``: those words;
     - ``question``: a question, not a phrase; ``nothing_in_report``: none of its words is in
       the report; ``pinned``: it names a passage.
+
+    An English question's ``gaps`` count as specific content the passage lacks.
     """
     table = sentence_table(searcher)
     q = question or _Question.of(searcher, scored, table)
     limit = SPECIFIC_SHARE * searcher.lexical.n_docs
     specific = [u for u in q.units
                 if min(searcher.lexical.doc_freq(k.stem) for alt in u.alternatives for k in alt)
-                <= limit]
+                <= limit] + q.gaps
     context = table.context_bags.get(best.passage, table.bags[best.row])
     in_passage = coverage(specific, context)
-    match = type_match(q.qtype, table.cues[best.row], table.titled[best.row], q.keys)
+    match = type_match(q.qtype, table.cues[best.row], table.titled[best.row], q.keys,
+                       table.counted[best.row])
     topical = 0.0
     if scored.query_vector is not None and table.centroid is not None:
         topical = float(np.dot(table.centroid, scored.query_vector))
@@ -315,12 +362,15 @@ def evidence(searcher, scored, best: Candidate, question: _Question | None = Non
         "n_missing": sum(u.coverage(context) < 1.0 for u in specific),
         "number_missing": any(u.coverage(context) < 1.0 and any(c.isdigit() for c in u.source)
                               for u in specific),
-        "cue_missing": match == 0.0,
-        "wanted": _WANTED.get(q.qtype),
+        "support": coverage(q.units + q.gaps, context) or 0.0,
+        "sentence_support": coverage(q.units + q.gaps, table.bags[best.row]) or 0.0,
+        "unreached": [u.word for u in q.gaps],
+        "cue_missing": match is not None and match < 1.0,
+        "wanted": _WANTED.get(q.qtype) if match != OTHER_COUNT else "a count of what it names",
         "focus_missing": focus_missing,
         "focus": focus_word,
         "question": is_question(scored.analysis.normalized),
-        "nothing_in_report": coverage(q.units, table.corpus) == 0.0,
+        "nothing_in_report": coverage(q.units + q.gaps, table.corpus) == 0.0,
         "pinned": bool(scored.pinned),
     }
 
@@ -328,18 +378,25 @@ def evidence(searcher, scored, best: Candidate, question: _Question | None = Non
 def refuse(ev: dict, latin: bool, model: dict | None = None) -> str | None:
     """Why the best sentence is not an answer, or None when it is one:
 
-    - a question that names a passage («التوصية 8») is answered from that passage;
+    - a question that names a passage («التوصية 8») is answered from that passage, unless it
+      asks for something the passage lacks («ما عدد الدول التي صوتت لصالح التوصية 8؟»: no
+      count);
     - a phrase (not a question) is answered with its nearest sentence, unless none of its
       words is in the report;
     - a question is refused when the sentence lacks what its type asks for, when the report
       lacks the word it asks about, when its passage lacks most of its specific content
       (a share of ``missing`` or more, and two words at least -- one word may be a variant
       the matching misses -- or a number), or when it is far from the report (topicality under
-      ``topicality``, or best cosine under ``cosine``). The three numbers, one set per
-      script, are fitted by ``python -m fahras.retrieval.calibrate_answers``; the last two
-      only hold for the embedding model they were fitted with (``ev["dense"]``).
+      ``topicality``, or best cosine under ``cosine``) and its passage has less than
+      ``support`` of its content (an English question is further from the Arabic sentences
+      than an Arabic one, even when its expansions find the sentence: the words decide
+      then). The numbers, one set per script, are fitted by ``python -m
+      fahras.retrieval.calibrate_answers``; the cosine limits only hold for the embedding
+      model they were fitted with (``ev["dense"]``).
     """
     if ev["pinned"]:
+        if ev["question"] and ev["cue_missing"]:
+            return f"it asks for {ev['wanted']}, and the passage it names has none"
         return None
     if not ev["question"]:
         return "none of its words is in the report" if ev["nothing_in_report"] else None
@@ -353,7 +410,8 @@ def refuse(ev: dict, latin: bool, model: dict | None = None) -> str | None:
         return "the closest passage lacks most of what it is about"
     if not ev["dense"]:
         return None
-    if ev["topicality"] < limits["topicality"] or ev["cosine"] < limits["cosine"]:
+    far = ev["topicality"] < limits["topicality"] or ev["cosine"] < limits["cosine"]
+    if far and ev["support"] < limits.get("support", 1.01):
         return "it is far from everything the report says"
     return None
 

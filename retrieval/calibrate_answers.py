@@ -19,12 +19,15 @@ half of the project's own files stays an untouched check:
    anchor), ties broken by the mean reciprocal rank of the first right sentence, then by the
    order of the grid.
 2. Refusal limits (:func:`fahras.retrieval.answer.refuse`), for each script of question
-   (Arabic; Latin -- English questions have much less lexical evidence until the
-   English-to-Arabic expansions land): the ``missing``, ``topicality`` and ``cosine`` limits
-   that refuse the most unanswerable questions of the fit split while refusing at most
-   ``BUDGET`` of its answerable questions (:func:`fit_limits`). Questions that name a passage
-   («التوصية 8») are never refused, and phrases (not questions) have their own rule: both are
-   left out.
+   (Arabic; Latin -- English questions reach the Arabic text through their expansions and
+   are further from it in the embedding space): the ``missing``, ``topicality``, ``cosine``
+   and ``support`` limits that refuse the most unanswerable questions of the fit split while
+   refusing at most ``BUDGET`` of its answerable questions (:func:`fit_limits`). Questions
+   that name a passage («التوصية 8») are only refused by their type's cue, and phrases (not
+   questions) have their own rule: both are left out.
+
+An answer is right when it contains an ``answer_contains`` string, a number pair either way
+round (:func:`fahras.retrieval.evaluate.answer_contains`, as ``fahras eval`` counts it).
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ from pathlib import Path
 import numpy as np
 
 from fahras.retrieval import answer as A
-from fahras.retrieval.evaluate import Question, load_questions
+from fahras.retrieval.evaluate import Question, answer_contains, load_questions
 
 MISSING_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.01)  # 1.01: the rule is off
+SUPPORT_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.01)  # 1.01: "far" refuses whatever the words
 GRID = {"dense": (5.0, 10.0, 20.0, 40.0), "lexical": (0.5, 1.0, 2.0, 4.0),
         "passage": (0.5, 1.0, 2.0), "cue": (0.0, 0.5, 1.0), "phrase": (0.0, 0.5, 1.0, 2.0, 4.0)}
 BUDGET = 0.03
@@ -72,7 +76,7 @@ def sentence_is_right(searcher, q: Question, c: A.Candidate) -> bool:
     string or, for a question without one, overlaps one of its anchors."""
     p = searcher.passages[c.passage]
     if q.answer_contains:
-        return any(a in p.text[c.start:c.end] for a in q.answer_contains)
+        return answer_contains(p.text[c.start:c.end], q.answer_contains)
     for a in q.anchors:
         i = p.text.find(a)
         if i >= 0 and i < c.end and i + len(a) > c.start:
@@ -81,10 +85,11 @@ def sentence_is_right(searcher, q: Question, c: A.Candidate) -> bool:
 
 
 def fit_limits(rows: list[tuple[dict, bool]], budget: float = BUDGET) -> dict:
-    """The refusal limits (``missing``, ``topicality``, ``cosine``) of one script: the ones that
-    refuse the most unanswerable questions while refusing at most ``budget`` of the answerable
-    ones (counting those the fixed rules refuse); among equals, the most lenient (refusing
-    answerable questions is worse). ``rows``: (evidence, answerable) of questions."""
+    """The refusal limits (``missing``, ``topicality``, ``cosine``, ``support``) of one script:
+    the ones that refuse the most unanswerable questions while refusing at most ``budget`` of
+    the answerable ones (counting those the fixed rules refuse); among equals, the most
+    lenient (refusing answerable questions is worse). ``rows``: (evidence, answerable) of
+    questions."""
     ev = [e for e, _ in rows]
     ok = np.array([a for _, a in rows], dtype=bool)
     fixed = np.array([bool(e["cue_missing"] or e["focus_missing"]) for e in ev])
@@ -92,6 +97,7 @@ def fit_limits(rows: list[tuple[dict, bool]], budget: float = BUDGET) -> dict:
                      else 0.0 for e in ev])
     top = np.array([e["topicality"] for e in ev])
     cos = np.array([e["cosine"] for e in ev])
+    sup = np.array([e["support"] for e in ev])
     # The fixed rules (no limit to fit) may already refuse some answerable questions.
     allowed = max(int(math.floor(budget * ok.sum())), int((fixed & ok).sum()))
 
@@ -101,17 +107,19 @@ def fit_limits(rows: list[tuple[dict, bool]], budget: float = BUDGET) -> dict:
 
     best = None
     for m in MISSING_GRID:
-        for t in cuts(top):
-            for c in cuts(cos):
-                refused = fixed | (miss >= m) | (top < t) | (cos < c)
-                wrong = int((refused & ok).sum())
-                if wrong > allowed:
-                    continue
-                key = (int((refused & ~ok).sum()), -wrong, m, -t, -c)
-                if best is None or key > best[0]:
-                    best = (key, m, t, c)
-    _, m, t, c = best
-    return {"missing": m, "topicality": round(t, 6), "cosine": round(c, 6)}
+        for s in SUPPORT_GRID:
+            gate = sup < s
+            for t in cuts(top):
+                for c in cuts(cos):
+                    refused = fixed | (miss >= m) | (gate & ((top < t) | (cos < c)))
+                    wrong = int((refused & ok).sum())
+                    if wrong > allowed:
+                        continue
+                    key = (int((refused & ~ok).sum()), -wrong, m, -s, -t, -c)
+                    if best is None or key > best[0]:
+                        best = (key, m, s, t, c)
+    _, m, s, t, c = best
+    return {"missing": m, "topicality": round(t, 6), "cosine": round(c, 6), "support": s}
 
 
 def script_of(q_scored) -> str:
@@ -213,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         if q.answer_contains:
             group["graded"] += 1
             text = res.answer.text if res.answer else ""
-            group["right"] += any(a in text for a in q.answer_contains)
+            group["right"] += answer_contains(text, q.answer_contains)
     print(json.dumps(model, ensure_ascii=False, indent=1))
     if args.details:
         for i, (name, split, q, s) in enumerate(rows):

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fahras.retrieval.arabic import (
+    STOP_WORDS,
     Token,
     analyze,
     is_arabic,
@@ -44,6 +45,20 @@ from fahras.retrieval.arabic import (
 # ("what is ... about").
 QUESTION_FRAME = frozenset("""
 اسم اسماء الاسم عدد العدد نوع انواع صفه باي لاي بايه موضوع مضمون محتوي فحوي
+""".split())
+
+# The same for English questions: "what is the name of ...", "what kind of ...", "in what
+# capacity ...", "what is X's role": words that say what form the answer takes.
+ENGLISH_FRAME = frozenset("""
+name names kind kinds type types sort sorts number numbers date dates day days year years
+role roles position positions title titles job jobs capacity function functions topic topics
+subject subjects content contents mrs city cities place places venue
+""".split())
+# English function words that arabic.STOP_WORDS leaves out (prepositions, adverbs).
+ENGLISH_FUNCTION = frozenset("""
+against along across through throughout toward towards together behind beyond within without
+around despite during under over upon among amongst between before after since until unless
+whether while yet already currently ago ever like
 """.split())
 
 # Leading clitics (conjunction, preposition, article) and verb prefixes (future س, imperfect
@@ -188,6 +203,8 @@ def query_units(analysis, expansions, lexical, corpus: Bag | None = None) -> lis
             alts.append((Key(f"{pair.group(2)}/{pair.group(1)}"),))
         units.append(Unit(tuple(alts), max(weight(k) for (k,) in alts), form, word))
     for exp in expansions or ():
+        if analysis.latin and _frame_only(str(exp.get("source", ""))):
+            continue  # "in what capacity": the form of the answer, not its topic
         alts = []
         for arabic in exp.get("arabic", ()) or ():
             keys = tuple(k for k, _, _ in _keys(str(arabic)))
@@ -201,6 +218,48 @@ def query_units(analysis, expansions, lexical, corpus: Bag | None = None) -> lis
         source = str(exp.get("source", ""))
         units.append(Unit(tuple(alts), float(exp.get("weight", 0.5)) * w, source, source))
     return units
+
+
+def _frame_only(source: str) -> bool:
+    from fahras.retrieval.glossary import english_words
+
+    words = english_words(source)
+    return bool(words) and all(w.lemma in ENGLISH_FRAME or w.text.lower() in ENGLISH_FRAME
+                               for w in words)
+
+
+def unreached(text: str, expansions, with_verbs: bool = False) -> list[str]:
+    """The content words of an English question that nothing reaches in Arabic: not a stop word,
+    a common word or a frame word (:data:`ENGLISH_FRAME`), not a number or symbol, and inside
+    the source of no expansion (``Scored.expansions``) -- "budget" in "What is the budget of
+    the Working Group?" when the glossary has no entry for it, or has one whose Arabic the
+    report never uses. The glossary is written from the reports' vocabulary, so a word it
+    cannot reach is often a word the report does not have (a weaker sign than the missing
+    Arabic word of an Arabic question: it may also be a gap in the glossary). Verbs are left
+    out unless ``with_verbs`` (:mod:`fahras.retrieval.verbs`: the report tells an event with
+    its own verbs)."""
+    from fahras.retrieval.crosslingual import COMMON_WORDS
+    from fahras.retrieval.glossary import english_words
+    from fahras.retrieval.verbs import is_verb
+
+    covered: set[int] = set()
+    for exp in expansions or ():
+        source = str(exp.get("source", ""))
+        i = text.find(source) if source else -1
+        if i >= 0:
+            covered.update(range(i, i + len(source)))
+    out = []
+    for w in english_words(text):
+        low = w.text.lower()
+        if (covered.intersection(range(w.start, w.end)) or not w.text.isalpha()
+                or low in STOP_WORDS or w.lemma in STOP_WORDS or low in COMMON_WORDS
+                or low in ENGLISH_FUNCTION
+                or w.lemma in ENGLISH_FRAME or low in ENGLISH_FRAME or len(low) < 3):
+            continue
+        if not with_verbs and is_verb(w.text):
+            continue
+        out.append(w.text)
+    return out
 
 
 def word_pairs(text: str) -> frozenset[tuple[str, str]]:

@@ -82,6 +82,7 @@ item items paragraph paragraphs para recommendation resolution decision article 
 chapter annex page no
 """.split())
 TITLE_WINDOW = 3
+COUNT_WINDOW = 2
 _LIST_NUMBER = re.compile(r"\s*\d+\s*-")
 _PERSON_IN_PARENS = re.compile(r"[^\W\d_]{2,}\s*\([^()\d]{2,40}\)")
 _SYMBOL = re.compile(r"\d+/\d+|(?=.*\d)(?=.*[a-z])[a-z0-9]+(?:[/.\-][a-z0-9]+)+")
@@ -218,15 +219,33 @@ def titled_words(text: str, window: int = TITLE_WINDOW) -> Bag:
                       for g in forms[i + 1:i + 1 + window]))
 
 
+def counted_words(text: str, window: int = COUNT_WINDOW) -> Bag:
+    """The words of a sentence right after a count («أربع جلسات», «20 دولة», «23 بلدا»): what
+    the sentence counts."""
+    tokens = tokenize(text)
+    forms = [t.form for t in tokens]
+    first = 1 if _LIST_NUMBER.match(text) else 0
+    counts = [i for i in range(first, len(forms)) if _is_count(forms, i)]
+    return Bag(tokens[j] for i in counts for j in range(i + 1, min(len(tokens), i + 1 + window)))
+
+
 _WANTED_CUE = {"when": "date", "how_many": "number", "who": "agent", "symbol": "symbol"}
+# A count of something the question does not name («23 بلدا» for "how many networks"): half a
+# match for ranking, and not an answer.
+OTHER_COUNT = 0.5
 
 
 def type_match(qtype: str | None, cues: frozenset[str], titled: Bag,
-               keys: list[Key]) -> float | None:
-    """1.0 when a sentence (its ``cues`` and ``titled`` words) has what a question of type
-    ``qtype`` asks for, 0.0 when it does not, None for a type with no cue. A "position"
-    question wants one of its own words ``keys`` (a name) followed closely by a title (an
-    English question whose names were not expanded to Arabic has no such words: None)."""
+               keys: list[Key], counted: Bag | None = None) -> float | None:
+    """1.0 when a sentence (its ``cues``, ``titled`` and ``counted`` words) has what a
+    question of type ``qtype`` asks for, 0.0 when it does not, None for a type with no cue.
+
+    - A "position" question wants one of its own words ``keys`` (a name) followed closely by
+      a title (an English question whose names were not expanded to Arabic has no such
+      words: None).
+    - A "how many" question wants a count of one of its own words («كم عدد الجلسات» →
+      «أربع جلسات»): a count of something else scores ``OTHER_COUNT``; a question none of
+      whose words is known (no ``keys``) takes any count."""
     if qtype == "role":
         if not keys:
             return None
@@ -234,4 +253,8 @@ def type_match(qtype: str | None, cues: frozenset[str], titled: Bag,
     wanted = _WANTED_CUE.get(qtype)
     if wanted is None:
         return None
-    return 1.0 if wanted in cues else 0.0
+    if wanted not in cues:
+        return 0.0
+    if qtype == "how_many" and counted is not None and keys:
+        return 1.0 if any(counted.has(k) for k in keys) else OTHER_COUNT
+    return 1.0

@@ -263,22 +263,25 @@ def test_expansions_count_for_an_english_question(hash_searcher, monkeypatch):
 
 # -- the refusal rule ----------------------------------------------------------------------
 MODEL = {"embedding": "e5-small", "weights": WEIGHTS, "refusal": {
-    "arabic": {"missing": 0.6, "topicality": 0.75, "cosine": 0.8},
-    "latin": {"missing": 1.0, "topicality": 0.0, "cosine": 0.76}}}
+    "arabic": {"missing": 0.6, "topicality": 0.75, "cosine": 0.8, "support": 1.01},
+    "latin": {"missing": 1.0, "topicality": 0.0, "cosine": 0.8, "support": 0.5}}}
 
 
 def evidence(**kw):
     ev = {"pinned": False, "question": True, "nothing_in_report": False, "cue_missing": False,
           "wanted": None, "focus_missing": False, "focus": None, "missing_specific": 0.0,
           "n_missing": 0, "number_missing": False, "topicality": 0.8, "cosine": 0.9,
-          "dense": True}
+          "support": 1.0, "dense": True}
     ev.update(kw)
     return ev
 
 
 @pytest.mark.parametrize("kw, latin, refused", [
     ({}, False, None),
-    ({"pinned": True, "cue_missing": True}, False, None),
+    ({"pinned": True, "cosine": 0.1, "missing_specific": 1.0, "n_missing": 3}, False, None),
+    ({"pinned": True, "cue_missing": True, "question": False}, False, None),
+    ({"pinned": True, "cue_missing": True, "wanted": "a number"}, False,
+     "the passage it names has none"),
     ({"question": False, "cosine": 0.1}, False, None),
     ({"question": False, "nothing_in_report": True}, False, "none of its words"),
     ({"cue_missing": True, "wanted": "a date"}, False, "asks for a date"),
@@ -289,7 +292,10 @@ def evidence(**kw):
     ({"missing_specific": 0.5, "n_missing": 3}, False, None),
     ({"topicality": 0.74}, False, "far from"),
     ({"cosine": 0.79}, False, "far from"),
-    ({"cosine": 0.79}, True, None),                                     # English limits
+    ({"cosine": 0.79, "support": 0.4}, False, "far from"),               # Arabic: no gate
+    ({"cosine": 0.79, "support": 0.4}, True, "far from"),                # English: few words
+    ({"cosine": 0.79, "support": 0.6}, True, None),                      # ... its words there
+    ({"cosine": 0.81, "support": 0.0}, True, None),                      # English limits
     ({"cosine": 0.5, "topicality": 0.1, "dense": False}, False, None),  # another model
 ])
 def test_refusal_rule(kw, latin, refused):
@@ -305,7 +311,8 @@ def test_the_stored_model_is_plain_numbers():
     assert set(model["weights"]) == {"dense", "lexical", "passage", "cue", "phrase"}
     for script in ("arabic", "latin"):
         limits = model["refusal"][script]
-        assert all(isinstance(limits[k], float) for k in ("missing", "topicality", "cosine"))
+        assert all(isinstance(limits[k], float)
+                   for k in ("missing", "topicality", "cosine", "support"))
     assert model["embedding"] == "e5-small"
 
 
@@ -322,3 +329,95 @@ def test_word_lists_are_written_normalized():
     lists = [cues._MONTHS, cues._NUMBER_WORDS, cues._AGENT_WORDS, cues._TITLE_WORDS,
              cues._REFERENCE_WORDS, QUESTION_FRAME]
     assert all(normalize(w) == w for words in lists for w in words)
+
+
+# -- English questions: what the expansions do not reach ----------------------------------
+@pytest.mark.parametrize("word, verb", [
+    ("held", True), ("hold", True), ("opened", True), ("applies", True), ("planned", True),
+    ("dismantled", True), ("crossing", True), ("take", True), ("won", True),
+    ("trafficking", False),
+    ("budget", False), ("penalty", False), ("weather", False), ("capital", False),
+    ("Minister", False),
+])
+def test_is_verb(word, verb):
+    from fahras.retrieval.verbs import is_verb
+
+    assert is_verb(word) is verb
+
+
+def test_unreached_words_are_the_content_no_expansion_covers():
+    from fahras.retrieval.coverage import unreached
+
+    exps = [{"source": "Working Group", "arabic": ["الفريق العامل"]},
+            {"source": "2025", "arabic": []}]
+    text = "What is the budget of the Working Group for 2025, and who approved it?"
+    assert unreached(text, exps) == ["budget"]                  # verbs, numbers, frame: out
+    assert unreached(text, exps, with_verbs=True) == ["budget", "approved"]
+    assert unreached("In which city was the budget approved?", []) == ["budget"]  # city: frame
+    assert unreached("What was said against smuggling along the routes?",
+                     [{"source": "smuggling"}, {"source": "routes"}]) == []  # prepositions
+
+
+def test_an_english_questions_gaps_count_as_missing(hash_searcher, monkeypatch):
+    """A content word that nothing translates is a unit the passage lacks, weighted as a word
+    the report never uses; the expansions' units are unchanged (the sentence scorer's)."""
+    monkeypatch.setattr(hash_searcher, "expander", lambda a: [
+        {"source": "Vienna", "arabic": ["فيينا"], "terms": analyze("فيينا"), "weight": 1.0,
+         "kind": "glossary"}] if a.latin else [])
+    s = hash_searcher
+    scored = s.score("What is the weather in Vienna?")
+    table = A.sentence_table(s)
+    q = A._Question.of(s, scored, table)
+    assert [u.source for u in q.units] == ["Vienna"]
+    assert [(u.word, u.alternatives) for u in q.gaps] == [("weather", ())]
+    assert q.gaps[0].weight == pytest.approx(lucene_idf(s.lexical.n_docs, 0))
+    best = next(c for c in A.candidates(s, scored, weights=WEIGHTS)
+                if "فيينا" in s.passages[c.passage].text[c.start:c.end])
+    ev = A.evidence(s, scored, best, q)
+    vienna, weather = q.units[0].weight, q.gaps[0].weight
+    assert ev["unreached"] == ["weather"]
+    assert ev["support"] == pytest.approx(vienna / (vienna + weather))
+    assert ev["n_missing"] >= 1 and ev["missing_specific"] > 0
+    # an Arabic question has no gaps
+    assert A._Question.of(s, s.score("ما حالة الطقس في فيينا؟"), table).gaps == []
+
+
+def test_frame_words_are_no_english_unit(hash_searcher):
+    exp = {"source": "capacity", "arabic": ["القدرات"], "terms": analyze("القدرات"),
+           "weight": 0.7}
+    a = analyze_query("In what capacity did the Holy See attend?")
+    assert query_units(a, [exp], hash_searcher.lexical) == []
+
+
+# -- counts ----------------------------------------------------------------------------------
+def test_counted_words_and_how_many_match():
+    from fahras.retrieval.cues import OTHER_COUNT, counted_words, type_match
+
+    text = "كما تحدثت عن فرقة العمل، وهي شراكة بين 23 بلدا لمكافحة تهريب المهاجرين"
+    counted = counted_words(text)
+    cues = sentence_cues(text)
+    countries = [Key("بلد", cores("البلدان"))]
+    networks = [Key("شبك", cores("الشبكات"))]
+    assert counted.has(countries[0]) and not counted.has(Key("تهريب", cores("تهريب")))
+    assert type_match("how_many", cues, Bag(()), countries, counted) == 1.0
+    assert type_match("how_many", cues, Bag(()), networks, counted) == OTHER_COUNT
+    assert type_match("how_many", cues, Bag(()), [], counted) == 1.0      # nothing to name
+    assert type_match("how_many", frozenset(), Bag(()), countries, counted) == 0.0
+    assert counted_words("عقد الاجتماع في 11 تموز/يوليه 2024").terms == frozenset()  # a date
+
+
+# -- the candidate pool ------------------------------------------------------------------------
+def test_the_lexical_side_adds_its_best_passages_to_the_pool(hash_searcher):
+    s = hash_searcher
+    scored = s.score("Which resolution established the review mechanism?")
+    table = A.sentence_table(s)
+    rows = {c.row for c in A.candidates(s, scored, weights=WEIGHTS, dense_pool=0)}
+    order = scored.order()
+    lex = [int(i) for i in np.argsort(-scored.lexical, kind="stable")
+           if scored.eligible[i] and scored.lexical[i] > 0
+           and int(i) not in order[:A.POOL]][:A.LEXICAL_POOL]  # headings are not eligible
+    expected = {r for i in order[:A.POOL] + lex for r in table.by_passage.get(i, ())}
+    assert lex and rows == expected
+    without = {c.row for c in A.candidates(s, scored, weights=WEIGHTS, dense_pool=0,
+                                           lexical_pool=0)}
+    assert without == {r for i in order[:A.POOL] for r in table.by_passage.get(i, ())}
