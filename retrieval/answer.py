@@ -49,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fahras.retrieval.arabic import analyze
+from fahras.retrieval.arabic import analyze, normalize, normalize_with_offsets
 from fahras.retrieval.coverage import (
     QUESTION_FRAME,
     Bag,
@@ -59,6 +59,8 @@ from fahras.retrieval.coverage import (
     unreached,
     word_pairs,
 )
+from fahras.retrieval.entities import mentions, named_countries
+from fahras.retrieval.query import ordinal_numbers
 from fahras.retrieval.cues import (
     focus,
     is_question,
@@ -104,6 +106,8 @@ class SentenceTable:
     pairs: list[frozenset]                # consecutive content words
     passage_bags: dict[int, Bag]
     context_bags: dict[int, Bag]          # a passage with the one before it in its section
+    context_ordinals: dict[int, frozenset[int]]  # the ordinals («الحادي عشر») they name
+    context_texts: dict[int, str]         # their text, normalized (for country names)
     corpus: Bag                           # every word of the index
     centroid: np.ndarray | None           # mean sentence vector: q . centroid = mean cosine
 
@@ -121,18 +125,21 @@ class SentenceTable:
             counted.append(counted_words(text))
             pairs.append(word_pairs(text))
         passage_bags = {i: Bag.of(searcher.passages[i].text) for i in by_passage}
-        context_bags = {}
+        context_bags, context_ordinals, context_texts = {}, {}, {}
         for i, bag in passage_bags.items():
             p, prev = searcher.passages[i], i - 1
             same = (prev in passage_bags and searcher.passages[prev].doc == p.doc
                     and searcher.passages[prev].section == p.section)
             context_bags[i] = Bag.union([passage_bags[prev], bag]) if same else bag
+            texts = [searcher.passages[prev].text, p.text] if same else [p.text]
+            context_texts[i] = "\n".join(normalize(t) for t in texts)
+            context_ordinals[i] = frozenset(ordinal_numbers(context_texts[i]))
         corpus = Bag.union(passage_bags.values())
         centroid = None
         if searcher.sentence_dense is not None and len(rows):
             centroid = searcher.sentence_dense.vectors.mean(axis=0)
         return cls(rows, by_passage, bags, cues, titled, counted, pairs, passage_bags,
-                   context_bags, corpus, centroid)
+                   context_bags, context_ordinals, context_texts, corpus, centroid)
 
 
 _TABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -329,6 +336,11 @@ def evidence(searcher, scored, best: Candidate, question: _Question | None = Non
     - ``support``: the IDF-weighted share of all the question's content that the passage (with
       the one before it) has -- for an English question, its Arabic expansions found there
       and its unreached words (``gaps``) counted as missing; ``unreached``: those words;
+    - ``country_missing``: the countries it names (:mod:`fahras.retrieval.entities`) that the
+      passage (with the one before it) does not name;
+    - ``ordinal_missing``: the ordinals it names («الاجتماع الثاني عشر», "the twelfth
+      meeting") that the passage (with the one before it) does not name -- the report of one
+      meeting answers nothing about another;
     - ``question``: a question, not a phrase; ``nothing_in_report``: none of its words is in
       the report; ``pinned``: it names a passage.
 
@@ -367,12 +379,28 @@ def evidence(searcher, scored, best: Candidate, question: _Question | None = Non
         "unreached": [u.word for u in q.gaps],
         "cue_missing": match is not None and match < 1.0,
         "wanted": _WANTED.get(q.qtype) if match != OTHER_COUNT else "a count of what it names",
-        "focus_missing": focus_missing,
+            "focus_missing": focus_missing,
         "focus": focus_word,
+        "country_missing": [c.written for c in named_countries(scored.analysis.text,
+                                                               scored.analysis.latin)
+                            if not mentions(c, table.context_texts.get(best.passage, ""))],
+        "ordinal_missing": _ordinals_missing(scored.analysis.text,
+                                             table.context_ordinals.get(best.passage, ())),
         "question": is_question(scored.analysis.normalized),
         "nothing_in_report": coverage(q.units + q.gaps, table.corpus) == 0.0,
         "pinned": bool(scored.pinned),
     }
+
+
+def _ordinals_missing(question: str, named: frozenset[int]) -> list[str]:
+    """The ordinals of a question («الثاني عشر», "twelfth") not in ``named``, as written."""
+    norm = normalize_with_offsets(question)
+    out = []
+    for n, (a, b) in ordinal_numbers(norm.text).items():
+        if n not in named:
+            a, b = norm.original_span(a, b)
+            out.append(question[a:b].strip())
+    return out
 
 
 def refuse(ev: dict, latin: bool, model: dict | None = None) -> str | None:
@@ -384,7 +412,8 @@ def refuse(ev: dict, latin: bool, model: dict | None = None) -> str | None:
     - a phrase (not a question) is answered with its nearest sentence, unless none of its
       words is in the report;
     - a question is refused when the sentence lacks what its type asks for, when the report
-      lacks the word it asks about, when its passage lacks most of its specific content
+      lacks the word it asks about, when its passage does not name a country it names or the
+      ordinal it names («متى سيعقد الاجتماع الثاني عشر؟» and a passage about the eleventh), when its passage lacks most of its specific content
       (a share of ``missing`` or more, and two words at least -- one word may be a variant
       the matching misses -- or a number), or when it is far from the report (topicality under
       ``topicality``, or best cosine under ``cosine``) and its passage has less than
@@ -404,6 +433,10 @@ def refuse(ev: dict, latin: bool, model: dict | None = None) -> str | None:
         return f"it asks for {ev['wanted']}, and the closest passage has none"
     if ev["focus_missing"]:
         return f"the report does not say what it asks about («{ev['focus']}»)"
+    if ev.get("country_missing"):
+        return f"the closest passage does not mention «{ev['country_missing'][0]}»"
+    if ev.get("ordinal_missing"):
+        return f"the closest passage does not name the «{ev['ordinal_missing'][0]}» it asks about"
     limits = (model or default_model())["refusal"]["latin" if latin else "arabic"]
     if ev["missing_specific"] >= limits["missing"] and (ev["n_missing"] >= 2
                                                          or ev["number_missing"]):

@@ -92,7 +92,9 @@ def fit_limits(rows: list[tuple[dict, bool]], budget: float = BUDGET) -> dict:
     questions."""
     ev = [e for e, _ in rows]
     ok = np.array([a for _, a in rows], dtype=bool)
-    fixed = np.array([bool(e["cue_missing"] or e["focus_missing"]) for e in ev])
+    fixed = np.array([bool(e["cue_missing"] or e["focus_missing"] or e.get("ordinal_missing")
+                           or e.get("country_missing"))
+                      for e in ev])
     miss = np.array([e["missing_specific"] if (e["n_missing"] >= 2 or e["number_missing"])
                      else 0.0 for e in ev])
     top = np.array([e["topicality"] for e in ev])

@@ -123,6 +123,29 @@ def _word_number(word: str, teen: str | None) -> int:
     return _EN_ORDINALS.get(word) or _EN_CARDINALS[word]
 
 
+_AR_ORDINAL_WORD = re.compile(
+    r"(?<![\w])(?:و|ب|ل|ف)?(?:لل|ال)(%s)(?:\s+(عشره|عشر))?(?![\w])"
+    % "|".join(sorted(_AR_ORDINALS, key=len, reverse=True)))
+_EN_ORDINAL_WORD = re.compile(r"\b(%s)\b|\b(\d{1,3})(?:st|nd|rd|th)\b" % "|".join(_EN_ORDINALS),
+                              re.IGNORECASE)
+
+
+def ordinal_numbers(normalized: str) -> dict[int, tuple[int, int]]:
+    """The ordinal numbers a normalized text names, each with the span of its first mention:
+    «الاجتماع الثاني عشر» -> 12, "the twelfth meeting" or "the 12th meeting" -> 12. «الحادي»
+    counts only with «عشر» (eleventh)."""
+    out: dict[int, tuple[int, int]] = {}
+    for m in _AR_ORDINAL_WORD.finditer(normalized):
+        word, teen = m.group(1), m.group(2)
+        if word.startswith("حادي") and not teen:
+            continue
+        out.setdefault(_word_number(word, teen), m.span())
+    for m in _EN_ORDINAL_WORD.finditer(normalized):
+        n = _EN_ORDINALS[m.group(1).lower()] if m.group(1) else int(m.group(2))
+        out.setdefault(n, m.span())
+    return out
+
+
 def find_ref(normalized: str) -> tuple[StructuralRef | None, str]:
     """The first paragraph/recommendation reference in a normalized query (by number or by
     ordinal word), and the query without it."""

@@ -297,6 +297,11 @@ def evidence(**kw):
     ({"cosine": 0.79, "support": 0.6}, True, None),                      # ... its words there
     ({"cosine": 0.81, "support": 0.0}, True, None),                      # English limits
     ({"cosine": 0.5, "topicality": 0.1, "dense": False}, False, None),  # another model
+    ({"country_missing": ["المغرب"]}, False, "does not mention «المغرب»"),
+    ({"country_missing": ["Austria"], "cosine": 0.95}, True, "does not mention «Austria»"),
+    ({"ordinal_missing": ["الثاني عشر"]}, False, "«الثاني عشر»"),
+    ({"ordinal_missing": ["twelfth"], "pinned": True}, True, None),  # a named passage
+    ({"country_missing": ["Austria"], "question": False}, True, None),  # a phrase
 ])
 def test_refusal_rule(kw, latin, refused):
     reason = A.refuse(evidence(**kw), latin, MODEL)
@@ -421,3 +426,77 @@ def test_the_lexical_side_adds_its_best_passages_to_the_pool(hash_searcher):
     without = {c.row for c in A.candidates(s, scored, weights=WEIGHTS, dense_pool=0,
                                            lexical_pool=0)}
     assert without == {r for i in order[:A.POOL] for r in table.by_passage.get(i, ())}
+
+
+# -- countries and ordinals a question names ---------------------------------------------------
+@pytest.mark.parametrize("text, latin, expected", [
+    ("ما اسم قانون مكافحة تهريب المهاجرين في المغرب؟", False, [("Morocco", "المغرب")]),
+    ("ما الدعم للنمسا والهند؟", False, [("Austria", "النمسا"), ("India", "الهند")]),
+    ("ما حجم الدعم المالي؟", False, []),                 # «مالي»: financial, not Mali
+    ("How do I apply for a work visa in Austria?", True, [("Austria", "Austria")]),
+    ("What did the Philippine police do?", True, [("Philippines", "Philippine")]),
+    ("Which US department does Steven Mora work for?", True, [("United States", "US")]),
+    ("what did us say?", True, []),                      # only the capitals are a country
+    ("", False, []),
+])
+def test_named_countries(text, latin, expected):
+    from fahras.retrieval.entities import named_countries
+
+    assert [(c.name, c.written) for c in named_countries(text, latin)] == expected
+
+
+def test_a_passage_mentions_a_country_with_its_clitics():
+    from fahras.retrieval.arabic import normalize
+    from fahras.retrieval.entities import mentions, named_countries
+
+    (morocco,) = named_countries("المغرب", False)
+    (austria,) = named_countries("Austria", True)
+    text = normalize("كما تكلم المراقبون عن إيران وماليزيا والمغرب. وقدمت للنمسا الشكر.")
+    assert mentions(morocco, text) and mentions(austria, text)
+    assert not mentions(morocco, normalize("المغربي في المغاربة"))  # other words
+    assert not mentions(austria, normalize("عقد في فيينا"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("متى سيعقد الاجتماع الثاني عشر للفريق العامل؟", {12: "الثاني عشر"}),
+    ("عُقد الاجتماع الحادي عشر للفريق", {11: "الحادي عشر"}),
+    ("أين ستعقد الدورة الثالثة عشرة لمؤتمر الأطراف؟", {13: "الثالثة عشرة"}),
+    ("في اجتماعه التاسع وفي التوصية الأولى", {9: "التاسع", 1: "الأولى"}),
+    ("الحادية والحادي", {}),                              # «الحادي» alone is no ordinal
+    ("When will the TWELFTH meeting and the 3rd session be held?", {12: "TWELFTH", 3: "3rd"}),
+    ("a second look at 12 July", {2: "second"}),
+])
+def test_ordinal_numbers_with_their_words(text, expected):
+    from fahras.retrieval.arabic import normalize_with_offsets
+    from fahras.retrieval.query import ordinal_numbers
+
+    norm = normalize_with_offsets(text)
+    got = {}
+    for n, (a, b) in ordinal_numbers(norm.text).items():
+        a, b = norm.original_span(a, b)
+        got[n] = text[a:b]
+    assert got == expected
+
+
+def _first_sentence(s, passage_id):
+    table = A.sentence_table(s)
+    pi = next(i for i, p in enumerate(s.passages) if p.id == passage_id)
+    r = table.by_passage[pi][0]
+    _, a, b = (int(x) for x in table.rows[r])
+    return A.Candidate(r, pi, a, b, 0.9, 0.0, 1.0, 1.0, 0.0)
+
+
+@pytest.mark.parametrize("question, passage, countries, ordinals", [
+    ("ما اسم قانون المغرب الذي ذكر في الاجتماع الثاني عشر؟", "p30", ["المغرب"],
+     ["الثاني عشر"]),
+    ("ما اسم قانون المغرب الذي ذكر في الاجتماع الحادي عشر؟", "p30", ["المغرب"], []),
+    ("ماذا قال المغرب؟", "p36", [], []),                   # «... وماليزيا والمغرب.»
+    ("What did Morocco say at the eleventh meeting?", "p36", [], ["eleventh"]),
+])
+def test_evidence_names_the_missing_country_and_ordinal(hash_searcher, question, passage,
+                                                         countries, ordinals):
+    s = hash_searcher
+    pid = f"wg-som-2024-report.ar:{passage}"
+    ev = A.evidence(s, s.score(question), _first_sentence(s, pid))
+    assert ev["country_missing"] == countries
+    assert ev["ordinal_missing"] == ordinals

@@ -41,11 +41,14 @@ def test_pinned_answers(real_searcher, question, label_ar, label_en, contains):
 @pytest.mark.parametrize("question, reason", [
     ("ما هي ميزانية الفريق العامل المعني بتهريب المهاجرين لعام 2024؟", "«ميزانية»"),
     ("كم عدد المهاجرين الذين تستضيفهم الجزائر حاليا؟", "asks for a number"),
-    ("متى انضمت الفلبين إلى بروتوكول مكافحة تهريب المهاجرين؟", "asks for a date"),
+    ("متى انضمت الفلبين إلى بروتوكول مكافحة تهريب المهاجرين؟", "does not mention «الفلبين»"),
+    ("How do I apply for a work visa in Austria?", "does not mention «Austria»"),
+    ("متى سيعقد الاجتماع الثاني عشر للفريق العامل وأين؟", "«الثاني عشر»"),
+    ("When and where will the twelfth meeting of the working group be held?", "«twelfth»"),
     ("من فاز بكأس العالم لكرة القدم عام 2022؟", ""),
     ("What is the budget of the Working Group on the Smuggling of Migrants for 2025?", ""),
     ("How many migrants were smuggled across the Mediterranean in 2023?", "asks for a number"),
-    ("What is the weather like in Vienna in July?", ""),
+    ("What is the exchange rate between the dollar and the euro?", ""),
 ])
 def test_pinned_refusals(real_searcher, question, reason):
     """Refused, for the reason given when it is a rule with no fitted limit."""
@@ -57,14 +60,18 @@ def test_pinned_refusals(real_searcher, question, reason):
 
 
 def test_figures(real_searcher):
-    """The answer model's figures (see ``python -m fahras.retrieval.calibrate_answers``):
-    answerable questions are rarely refused; Arabic questions the report cannot answer
-    mostly are (English ones need the English-to-Arabic expansions)."""
+    """Issue 4's targets (figures: ``fahras eval FILE``; the fit:
+    ``python -m fahras.retrieval.calibrate_answers``): on the dev set, at least 90% of the
+    answers contain the expected string and fewer than 5% of the answerable questions are
+    refused; at least 90% of our questions the report cannot answer are refused. The held-out
+    answerable questions are held to the same two limits."""
     dev = evaluate_searcher(real_searcher, load_questions(DEV_SET)).overall
+    assert dev.answer_n >= 3 and dev.answer_accuracy >= 0.9
     assert dev.refused < 0.05
-    heldout = evaluate_searcher(real_searcher, load_questions(DATA / "heldout.tsv"))
-    assert heldout.overall.refused < 0.05
-    assert heldout.by_lang["ar"].answer_accuracy >= 0.9
+    heldout = evaluate_searcher(real_searcher, load_questions(DATA / "heldout.tsv")).overall
+    assert heldout.answer_accuracy >= 0.9
+    assert heldout.refused < 0.05
     unanswerable = evaluate_searcher(real_searcher, load_questions(DATA / "unanswerable.tsv"))
-    assert unanswerable.by_lang["ar"].unanswerable_refused >= 0.8
-    assert unanswerable.overall.unanswerable_refused >= 0.6
+    assert unanswerable.overall.unanswerable_n == 50
+    assert unanswerable.overall.unanswerable_refused >= 0.9
+    assert unanswerable.by_lang["ar"].unanswerable_refused >= 0.9
