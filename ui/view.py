@@ -63,7 +63,8 @@ def build_view(searcher, query: str | None, k: int = DEFAULT_K,
                kinds: Sequence[str] | None = DEFAULT_KINDS,
                parts: Sequence[str] | None = None) -> dict:
     """Search (and answer) ``query``; the view the page renders and exports."""
-    query = (query or "").strip()
+    # Lone surrogates (a browser can send them) are not text: U+FFFD, as the library does.
+    query = str(query or "").encode("utf-16", "surrogatepass").decode("utf-16", "replace").strip()
     view: dict = {"query": query, "k": k, "kinds": list(kinds or []), "parts": list(parts or []),
                   "hits": [], "answer": None, "found": None, "expansions": [], "notes": [],
                   "terms": [], "took_ms": 0.0, "error": None}
