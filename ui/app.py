@@ -61,15 +61,23 @@ def theme():
 
 
 def header_html(searcher, lang: str) -> str:
-    doc = searcher.documents[0] if searcher.documents else {}
-    title = doc.get("title") or ""
-    info = " · ".join(x for x in (doc.get("date"), doc.get("distribution")) if x)
+    """The page header: the report's title, or how many documents the index holds."""
+    documents = searcher.documents or []
+    if len(documents) > 1:
+        about = (f'<p class="doc-title" dir="auto">'
+                 f'{render.esc(t(lang, "n_documents", n=len(documents)))}</p>')
+    else:
+        doc = documents[0] if documents else {}
+        code = render.text_lang(doc, str(doc.get("title") or ""))
+        info = " · ".join(x for x in (doc.get("date"), doc.get("distribution")) if x)
+        about = (f'<p class="doc-title" dir="{"rtl" if code in render.RTL_LANGS else "ltr"}" '
+                 f'lang="{render.esc(code)}">{render.esc(doc.get("title") or "")}</p>'
+                 f'<p class="doc-info" dir="ltr">{render.esc(info)}</p>')
     return (
         f'<header class="fahras-header" dir="{"rtl" if lang == "ar" else "ltr"}">'
         f'<h1><span lang="ar">فهرس</span> <span class="latin" lang="en">Fahras</span></h1>'
         f'<p class="tagline">{render.esc(t(lang, "tagline"))}</p>'
-        f'<p class="doc-title" dir="rtl" lang="ar">{render.esc(title)}</p>'
-        f'<p class="doc-info" dir="ltr">{render.esc(info)}</p>'
+        f'{about}'
         "</header>"
     )
 
