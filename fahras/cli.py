@@ -79,7 +79,8 @@ one of its strings; "refused" the share of answerable rows given no answer.
 examples:
   fahras serve                          # http://127.0.0.1:7860, this machine only
   fahras serve --port 8080
-  fahras serve --host 0.0.0.0           # reachable from other machines (see --host)
+  fahras serve --host 0.0.0.0           # reachable from other machines (see --host and
+                                        # docs/security.md: no login, no TLS)
 
 API (while it runs):
   curl -s -X POST http://127.0.0.1:7860/gradio_api/call/search \\
@@ -339,7 +340,7 @@ def cmd_serve(args) -> int:
     from fahras.ui.app import serve  # gradio is imported here only, never by other commands
 
     serve(host=args.host, port=args.port, index_dir=args.index, model=args.model,
-          concurrency=args.concurrency, progress=_progress())
+          concurrency=args.concurrency, progress=_progress(), max_queue=args.max_queue)
     return 0
 
 
@@ -456,6 +457,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--concurrency", type=int, default=4,
                    help="searches run at the same time (default 4)")
+    p.add_argument("--max-queue", type=int, default=64,
+                   help="requests that may wait for their turn; more are refused at once with "
+                        "'queue full' (default 64)")
     p.add_argument("--model", help="embedding model: e5-small (default), a local "
                    "sentence-transformers folder, or a hub id (env FAHRAS_MODEL)")
     p.add_argument("--index", type=Path, help="index folder (default: $FAHRAS_HOME/index)")
