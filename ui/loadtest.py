@@ -68,9 +68,9 @@ def plan(n: int, ask_share: float, seed: int = 0) -> list[tuple[str, str, str]]:
     return out
 
 
-def call(url: str, api: str, question: str, timeout: float) -> dict:
-    """One API call, as a program makes it; the decoded result (raises on any failure)."""
-    data = [question, 3, None, None, "hybrid"] if api == "search" else [question, 3, None, None]
+def call_event(url: str, api: str, data: list, timeout: float) -> tuple[str, object]:
+    """POST ``data`` to the endpoint ``api``, then read its event stream: (event, data) of the
+    ``complete`` or ``error`` event (raises on any other failure)."""
     body = json.dumps({"data": data}).encode("utf-8")
     req = urllib.request.Request(f"{url}/gradio_api/call/{api}", data=body,
                                  headers={"Content-Type": "application/json"})
@@ -84,11 +84,17 @@ def call(url: str, api: str, question: str, timeout: float) -> dict:
         if line.startswith("event: "):
             event = line[len("event: "):]
         elif line.startswith("data: ") and event in ("complete", "error"):
-            payload = json.loads(line[len("data: "):])
-            if event == "error":
-                raise RuntimeError(f"error event: {payload}")
-            return payload[0]
+            return event, json.loads(line[len("data: "):])
     raise RuntimeError(f"no result in the event stream: {stream[:200]!r}")
+
+
+def call(url: str, api: str, question: str, timeout: float) -> dict:
+    """One API call, as a program makes it; the decoded result (raises on any failure)."""
+    data = [question, 3, None, None, "hybrid"] if api == "search" else [question, 3, None, None]
+    event, payload = call_event(url, api, data, timeout)
+    if event == "error":
+        raise RuntimeError(f"error event: {payload}")
+    return payload[0]
 
 
 def check(result: dict, question: str) -> None:
