@@ -16,7 +16,8 @@ import json
 import sys
 from pathlib import Path
 
-BEGIN = "<!-- hardening-table:begin (python -m fahras.hardening_report --write docs/hardening.md) -->"
+BEGIN = ("<!-- hardening-table:begin "
+         "(python -m fahras.hardening_report --write docs/hardening.md) -->")
 END = "<!-- hardening-table:end -->"
 DEFAULT_LEDGER = Path("artifacts") / "hardening.json"
 
@@ -64,17 +65,19 @@ def figures(ledger: dict) -> list[dict]:
         surfaces = {r["surface"] for r in rows}
         return f"{len(rows)} runs: {len(names)} inputs × {len(surfaces)} surfaces"
 
-    row("Bad input (library, web view, CLI, argv bytes, --queries files)", "input", n_inputs,
+    row("Bad input (library, web view, CLI, argv bytes, --queries files, HTTP API)", "input",
+        n_inputs,
         lambda rows: (f"crashes {sum(bool(r.get('crash')) for r in rows)}, "
                       f"hangs {sum(bool(r.get('hang')) for r in rows)}; "
                       f"{sum(r.get('outcome') == 'result' for r in rows)} results, "
                       f"{sum(r.get('outcome') == 'error' for r in rows)} one-line errors"),
-        "python -m pytest tests/test_bad_input.py")
+        "python -m pytest tests/test_bad_input.py; "
+        "python -m pytest tests/test_hardening_live.py -k http_api")
     row("Properties (hypothesis)", "property",
         lambda rows: f"{len(rows)} properties, {sum(r['examples'] for r in rows)} examples",
         lambda rows: f"failures {sum(r['failures'] for r in rows)}",
         "python -m pytest tests/test_properties.py")
-    row("Injection (<script>, <img onerror>, formulas... through search, ask, highlight, "
+    row("Injection (`<script>`, `<img onerror>`, formulas... through search, ask, highlight, "
         "export)", "injection",
         lambda rows: (f"{len(rows)} payload × surface pairs "
                       f"({len({r['payload'] for r in rows})} payloads, "
@@ -83,8 +86,10 @@ def figures(ledger: dict) -> list[dict]:
         "python -m pytest tests/test_injection.py")
     row("Damaged index files (missing, empty, truncated, flipped bit, garbage...)", "corrupt",
         lambda rows: f"{len(rows)} damages of {len({r['target'] for r in rows})} files",
-        lambda rows: (f"detected {sum(bool(r['detected']) for r in rows)} of {len(rows)}; "
-                      f"wrong results 0 (a damaged index is never searched)"),
+        lambda rows: (f"detected {sum(bool(r['detected']) for r in rows)} of {len(rows)}: "
+                      f"{sum(r.get('hint') is True for r in rows)} refused with the rebuild "
+                      f"hint, {sum(r.get('hint') is None for r in rows)} caches rebuilt, "
+                      "not trusted"),
         "python -m pytest tests/test_broken_files.py")
     row("Corpus files that cannot be read (empty, not UTF-8, ...)", "corpus",
         lambda rows: f"{len(rows)} files",
@@ -101,7 +106,9 @@ def figures(ledger: dict) -> list[dict]:
         _index_kills, "python -m pytest tests/test_crash_safety.py -k rebuild",
         target="fahras index")
     row("Killed one-time model conversion", "kill", kills("model conversion"),
-        _model_kills, "python -m pytest tests/test_crash_safety.py -k model",
+        _model_kills,
+        "python -m pytest tests/test_crash_safety.py tests/test_model.py "
+        "-k 'killed and conversion'",
         target="model conversion")
     row("Load on `fahras serve` (127.0.0.1)", "load",
         lambda rows: "; ".join(f"{r['clients']} clients, {r['requests']} requests "

@@ -63,8 +63,8 @@ def test_write_replaces_only_the_table(tmp_path, capsys):
     ledger = tmp_path / "ledger.json"
     ledger.write_text(json.dumps(LEDGER), encoding="utf-8")
     doc = tmp_path / "doc.md"
-    doc.write_text(f"# Title\n\n{hardening_report.BEGIN}\nstale table\n{hardening_report.END}\n\nEnd\n",
-                   encoding="utf-8")
+    begin, end = hardening_report.BEGIN, hardening_report.END
+    doc.write_text(f"# Title\n\n{begin}\nstale table\n{end}\n\nEnd\n", encoding="utf-8")
     assert hardening_report.main(["--ledger", str(ledger), "--write", str(doc)]) == 0
     text = doc.read_text(encoding="utf-8")
     assert text.startswith("# Title\n\n") and text.endswith(f"{hardening_report.END}\n\nEnd\n")
