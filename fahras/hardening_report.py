@@ -117,6 +117,12 @@ def figures(ledger: dict) -> list[dict]:
                                f"p95 {r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} ms, "
                                f"{r['throughput_rps']} req/s" for r in rows),
         "python -m pytest tests/test_hardening_live.py -k load")
+    row("Full queue (`fahras serve --concurrency 1 --max-queue 1`)", "queue",
+        lambda rows: "; ".join(f"{r['clients']} clients at once" for r in rows),
+        lambda rows: "; ".join(f"answered {r['answered']}, refused at once with 'queue full' "
+                               f"{r['refused_queue_full']}, other errors {r['errors']}"
+                               for r in rows),
+        "python -m pytest tests/test_hardening_live.py -k full_queue")
     row("No network (search, ask, serve under an outbound guard)", "network",
         lambda rows: ", ".join(r["command"] for r in rows),
         lambda rows: (f"attempts {sum(r.get('attempts', 0) for r in rows if 'attempts' in r)}; "

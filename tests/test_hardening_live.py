@@ -288,3 +288,30 @@ def test_server_log_has_no_traceback(guarded_server):
     log = guarded_server["log"].read_text(errors="replace")
     assert "Traceback" not in log and "Exception" not in log, log[-3000:]
     assert _attempts(guarded_server["netlog"]) == []  # and still no network attempt
+
+
+def test_a_full_queue_refuses_at_once(hash_index_dir, tmp_path, hardening):
+    """``--concurrency 1 --max-queue 1`` and 12 clients at once: the calls beyond the queue are
+    refused at once (HTTP 503, "queue full"), the others answered; nothing hangs or crashes."""
+    env = dict(os.environ, FAHRAS_HOME=str(tmp_path / "home"))
+    question = "حماية الأطفال المهربين " * 200  # slow enough that the calls overlap
+    with running_serve(["--model", "hash", "--index", str(hash_index_dir), "--concurrency", "1",
+                        "--max-queue", "1"], env, tmp_path) as base:
+
+        def one(_):
+            try:
+                return call_event(base, "ask", [question, 50, None, None], 60)[0], ""
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode("utf-8", "replace")
+
+        with ThreadPoolExecutor(12) as pool:
+            results = list(pool.map(one, range(12)))
+        log = base.log.read_text(errors="replace")
+    answered = [r for r in results if r[0] == "complete"]
+    refused = [r for r in results if r[0] == 503]
+    assert len(answered) + len(refused) == 12, results
+    assert answered and refused, results
+    assert all("queue" in body.lower() and "full" in body.lower() for _, body in refused), refused
+    assert "Traceback" not in log, log[-3000:]
+    hardening.record("queue", clients=12, concurrency=1, max_queue=1, answered=len(answered),
+                     refused_queue_full=len(refused), errors=0)
