@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -78,7 +79,8 @@ one of its strings; "refused" the share of answerable rows given no answer.
 examples:
   fahras serve                          # http://127.0.0.1:7860, this machine only
   fahras serve --port 8080
-  fahras serve --host 0.0.0.0           # reachable from other machines (see --host)
+  fahras serve --host 0.0.0.0           # reachable from other machines (see --host and
+                                        # docs/security.md: no login, no TLS)
 
 API (while it runs):
   curl -s -X POST http://127.0.0.1:7860/gradio_api/call/search \\
@@ -95,7 +97,20 @@ examples:
 
 def _clean(text: str) -> str:
     """Command-line text with undecodable bytes (lone surrogates) made U+FFFD."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # surrogates that are not escaped bytes (main() called from Python)
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+# C0/C1 control characters (but newline and tab) and escape sequences other than the bold
+# on/off this module writes itself: a passage or query can never drive the terminal.
+_TERMINAL_CONTROL = re.compile(r"\x1b(?!\[[01]m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]")
+
+
+def _terminal_safe(text: str) -> str:
+    """Readable output made safe for a terminal (control characters from a report removed)."""
+    return _TERMINAL_CONTROL.sub("", text)
 
 
 def _want_json(args) -> bool:
@@ -107,7 +122,10 @@ def _progress() -> bool:
 
 
 def _print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    # U+2028/U+2029 escaped: a line reader that splits at them (str.splitlines, JavaScript)
+    # still sees one JSON object per line.
+    text = json.dumps(obj, ensure_ascii=False).replace("\u2028", "\\u2028")
+    sys.stdout.write(text.replace("\u2029", "\\u2029") + "\n")
 
 
 def _open_searcher(args):
@@ -127,9 +145,13 @@ def _read_queries(path: str) -> list[str]:
         raise UsageError(f"cannot read the queries file {path}: {e.strerror}") from None
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"the queries file {path} is not UTF-8 text") from None
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise UsageError(f"the queries file {path} is not UTF-8 text (line {line}); "
+                         "save it as UTF-8") from None
+    # One query per line: only line ends (\n, \r\n, \r) end one -- not a form feed or U+2028
+    # inside a pasted query, where str.splitlines would also split.
+    return [line.strip() for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -153,7 +175,7 @@ def _run_queries(args, what: str, call, render, failed: dict) -> int:
     if _want_json(args):
         _print_json(result.to_json())
     else:
-        print(render(result))
+        print(_terminal_safe(render(result)))
     return 0
 
 
@@ -297,7 +319,7 @@ def cmd_passages(args) -> int:
     else:
         for p in rows:
             first = p.text.split("\n")[0]
-            print(f"{p.id:<34} {p.label_en:<20} {first[:70]}")
+            print(_terminal_safe(f"{p.id:<34} {p.label_en:<20} {first[:70]}"))
     return 0
 
 
@@ -318,7 +340,7 @@ def cmd_serve(args) -> int:
     from fahras.ui.app import serve  # gradio is imported here only, never by other commands
 
     serve(host=args.host, port=args.port, index_dir=args.index, model=args.model,
-          concurrency=args.concurrency, progress=_progress())
+          concurrency=args.concurrency, progress=_progress(), max_queue=args.max_queue)
     return 0
 
 
@@ -435,6 +457,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--concurrency", type=int, default=4,
                    help="searches run at the same time (default 4)")
+    p.add_argument("--max-queue", type=int, default=64,
+                   help="requests that may wait for their turn; more are refused at once with "
+                        "'queue full' (default 64)")
     p.add_argument("--model", help="embedding model: e5-small (default), a local "
                    "sentence-transformers folder, or a hub id (env FAHRAS_MODEL)")
     p.add_argument("--index", type=Path, help="index folder (default: $FAHRAS_HOME/index)")

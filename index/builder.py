@@ -22,6 +22,7 @@ from fahras.index.embedder import Embedder, get_embedder
 from fahras.index.report import Document
 from fahras.retrieval.arabic import NORMALIZER_VERSION, analyze
 from fahras.retrieval.sentences import split_sentences
+from fahras.testhooks import pause_at
 
 
 def _say(progress: bool, message: str) -> None:
@@ -80,6 +81,7 @@ def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path
     index_dir = Path(index_dir) if index_dir else config.default_index_dir()
     _say(progress, "Reading the report(s)...")
     docs = load_documents(paths)
+    pause_at("parsed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
     embedder = get_embedder(model, progress=progress)
     # Reuse the current generation's vectors and terms of unchanged texts (index/incremental.py).
     previous = incremental.previous_data(index_dir, embedder) if reuse else None

@@ -33,6 +33,7 @@ from fahras.index.embedder import Embedder
 from fahras.index.report import PARSER_VERSION, Document, Passage
 from fahras.retrieval.arabic import NORMALIZER_VERSION, analyze
 from fahras.retrieval.sentences import split_sentences
+from fahras.testhooks import pause_at
 
 
 @dataclass
@@ -176,6 +177,7 @@ def prepare(docs: Sequence[Document | str], embedder: Embedder,
     if todo:
         _say(progress, f"Embedding {len(todo)} new texts with {embedder.name} "
                        f"(reusing {changes.reused_texts})...")
+        pause_at("embed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
         fresh = embedder.encode_documents(todo, progress=progress)
         cache.vectors.update(zip(todo, fresh))
     dim = embedder.dim

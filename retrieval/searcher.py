@@ -24,6 +24,7 @@ from fahras.index import store
 from fahras.index.report import KINDS, Passage
 from fahras.retrieval import fusion
 from fahras.retrieval import query as query_mod
+from fahras.retrieval.arabic import normalize
 from fahras.retrieval.corpus import CorpusMeta
 from fahras.retrieval.crosslingual import CrossLingualExpander
 from fahras.retrieval.dense import DenseIndex
@@ -125,7 +126,8 @@ def check_query(query: str) -> str:
     if len(q) > MAX_QUERY_CHARS:
         raise UsageError(f"the query is {len(q):,} characters long; the limit is "
                          f"{MAX_QUERY_CHARS:,} (a few paragraphs)")
-    if not any(c.isalnum() for c in q):
+    # Letters or digits that survive normalization (tatweel alone, say, normalizes to nothing).
+    if not any(c.isalnum() for c in normalize(q)):
         raise UsageError("the query has no letters or digits to search for")
     return q
 

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# The ``hardening`` fixture: figures for docs/hardening.md, recorded by the tests themselves.
+pytest_plugins = ["hardening_ledger"]
+
 REPO = Path(__file__).resolve().parents[1]
 # ../shared beside the checkout (CI); a checkout elsewhere (a git worktree) names it in
 # FAHRAS_SHARED.

@@ -1,5 +1,6 @@
 """The index on disk: plain files, atomic generations, damage and mismatch detection."""
 
+import hashlib
 import json
 import os
 
@@ -22,6 +23,17 @@ def built(tmp_path):
 
 def gen_of(path):
     return store.current_generation(path)
+
+
+def rewrite_manifest(path, manifest: dict) -> None:
+    """Replace the current generation's manifest the way a build would have written it (the
+    generation renamed after the manifest's hash): a consistent index, built differently."""
+    gen = gen_of(path)
+    blob = json.dumps(manifest).encode()
+    (gen / "manifest.json").write_bytes(blob)
+    renamed = gen.with_name(f"{gen.name.rsplit('-', 1)[0]}-{hashlib.sha256(blob).hexdigest()[:16]}")
+    gen.rename(renamed)
+    (path / "CURRENT").write_text(renamed.name)
 
 
 def test_files_are_plain_json_and_npy(built):
@@ -83,7 +95,7 @@ def test_missing_file_and_manifest(built):
     with pytest.raises(IndexError_, match=r"terms.json is missing"):
         Searcher.open(built, model="hash")
     (gen / "manifest.json").write_text("{not json")
-    with pytest.raises(IndexError_, match="manifest.json is unreadable"):
+    with pytest.raises(IndexError_, match="manifest.json does not match its generation"):
         Searcher.open(built, model="hash")
     (gen / "manifest.json").unlink()
     with pytest.raises(IndexError_, match="manifest.json is missing"):
@@ -106,7 +118,7 @@ def test_model_mismatch_is_refused(built):
     gen = gen_of(built)
     manifest = json.loads((gen / "manifest.json").read_text())
     manifest["model"] = {"name": "other-model", "sha256": "0" * 64, "dim": 256}
-    (gen / "manifest.json").write_text(json.dumps(manifest))
+    rewrite_manifest(built, manifest)
     with pytest.raises(IndexError_, match=r"built with the model 'other-model', not 'hash'.*"
                                           r"fahras index --model 'hash'"):
         Searcher.open(built, model="hash")
@@ -116,11 +128,11 @@ def test_normalizer_or_format_mismatch_is_refused(built):
     gen = gen_of(built)
     manifest = json.loads((gen / "manifest.json").read_text())
     manifest["normalizer_version"] = "0"
-    (gen / "manifest.json").write_text(json.dumps(manifest))
+    rewrite_manifest(built, manifest)
     with pytest.raises(IndexError_, match=f"normalizer v0; this Fahras uses v{NORMALIZER_VERSION}"):
         Searcher.open(built, model="hash")
     manifest["format"] = 99
-    (gen / "manifest.json").write_text(json.dumps(manifest))
+    rewrite_manifest(built, manifest)
     with pytest.raises(IndexError_, match="format 99"):
         Searcher.open(built, model="hash")
 

@@ -288,7 +288,8 @@ def test_interrupted_conversion_cleans_up(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_killed_conversion_leaves_no_usable_folder_and_recovers(e5_home, tmp_path, monkeypatch):
+def test_killed_conversion_leaves_no_usable_folder_and_recovers(e5_home, tmp_path, monkeypatch,
+                                                                hardening):
     home = tmp_path / "home"
     env = {**os.environ, "FAHRAS_HOME": str(home)}
     child = subprocess.Popen([PY, "-c", "from fahras.index import model; model.resolve()"],
@@ -308,6 +309,8 @@ def test_killed_conversion_leaves_no_usable_folder_and_recovers(e5_home, tmp_pat
     final = home / "models" / model.DEFAULT_DIR
     assert not final.exists() and model._installed(final) is None
     assert _leftovers(home)  # the killed process's temporary folder is still there
+    hardening.record("kill", target="model conversion", stage="writing the weights",
+                     killed=True, half_folder_installed=False)
     # A folder at the final place without a record (copied by hand, say) is not trusted either.
     final.mkdir()
     (final / "config.json").write_text("{}")
@@ -317,6 +320,8 @@ def test_killed_conversion_leaves_no_usable_folder_and_recovers(e5_home, tmp_pat
     assert _leftovers(home) == [] and model.verify_files(info)
     assert (final / "model.safetensors").is_file()
     assert info.sha256 == _record(e5_home)["sha256"]
+    hardening.record("kill", target="model conversion", stage="next use", converted=True,
+                     same_sha256=True)
 
 
 _CHILD = """

@@ -26,7 +26,7 @@ from fahras.ui.view import build_view
 
 INJECTIONS = ('<script>alert(1)</script>', '<img src=x onerror=alert(1)>',
               '"><svg onload=alert(1)>', "' onmouseover='alert(1)")
-ALLOWED_TAGS = {"article", "header", "section", "div", "span", "p", "h2", "h3", "h4", "mark",
+ALLOWED_TAGS = {"article", "header", "section", "div", "span", "p", "h1", "h2", "h3", "h4", "mark",
                 "button", "ul", "li"}
 ALLOWED_ATTRS = {"class", "dir", "lang", "id", "title", "type", "role", "aria-live",
                  "data-anchor", "data-copied", "data-query"}

@@ -12,11 +12,6 @@ import io
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +20,7 @@ from urllib.parse import urlparse
 import pytest
 
 from fahras.retrieval.arabic import analyze
+from liveserver import running_serve
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
@@ -32,23 +28,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-START_TIMEOUT_S = 300
 AR_QUESTION = "متى عقد الاجتماع الحادي عشر؟"  # paragraph 30: «عُقد الاجتماع الحادي عشر ...»
 EN_QUESTION = "Who opened the meeting?"       # paragraph 31: «وافتتح الاجتماع ...»
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Served(str):
-    """The server's base URL, with the path of its log."""
-
-    log: Path
 
 
 def _get(url: str, timeout: float = 5) -> tuple[int, bytes]:
@@ -59,45 +42,13 @@ def _get(url: str, timeout: float = 5) -> tuple[int, bytes]:
 @pytest.fixture(scope="module")
 def server(model_home, real_index_dir, tmp_path_factory):
     """``fahras serve`` on 127.0.0.1 and a free port; waits until it answers; always stops it."""
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("serve")
-    log_path = workdir / "serve.log"
     env = dict(os.environ, FAHRAS_HOME=str(model_home), HF_HUB_OFFLINE="1",
                GRADIO_ANALYTICS_ENABLED="False", NO_PROXY="127.0.0.1,localhost",
                no_proxy="127.0.0.1,localhost")
     env.pop("FAHRAS_MODEL", None)
-    cmd = [sys.executable, "-m", "fahras", "serve", "--port", str(port),
-           "--index", str(real_index_dir)]
-    base = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=workdir)
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"fahras serve exited with {proc.returncode}:\n"
-                                + log_path.read_text(errors="replace"))
-                # ready: it says so on stdout, and its API answers
-                if f"Fahras is running on {base}" in log_path.read_text(errors="replace"):
-                    try:
-                        if _get(base + "/gradio_api/info")[0] == 200:
-                            break
-                    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                        pass
-                if time.monotonic() > deadline:
-                    pytest.fail("fahras serve did not answer in time:\n"
-                                + log_path.read_text(errors="replace"))
-                time.sleep(0.5)
-            served = Served(base)
-            served.log = log_path
-            yield served
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+    with running_serve(["--index", str(real_index_dir)], env,
+                       tmp_path_factory.mktemp("serve")) as served:
+        yield served
 
 
 # -- the HTTP API --------------------------------------------------------------------------

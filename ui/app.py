@@ -24,6 +24,8 @@ from fahras.errors import FahrasError, UsageError
 from fahras.index.report import KINDS
 from fahras.retrieval.searcher import DEFAULT_KINDS, MAX_K
 from fahras.ui import render
+from fahras.ui.apiguard import api_k, api_list, refuse_missing_values
+from fahras.ui.apiguard import app_kwargs as apiguard_kwargs
 from fahras.ui.export import write_exports
 from fahras.ui.i18n import DEFAULT_LANG, EXAMPLES, lang_of, t
 from fahras.ui.view import DEFAULT_K, PARTS, UI_MAX_K, build_view
@@ -32,6 +34,7 @@ STATIC = Path(__file__).parent / "static"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 DEFAULT_CONCURRENCY = 4
+DEFAULT_MAX_QUEUE = 64  # requests waiting beyond this get "queue full" at once (docs/security.md)
 LANG_CHOICES = [("العربية", "ar"), ("English", "en")]
 LANG_LABEL = "اللغة · Language"  # readable whichever language is on
 
@@ -61,15 +64,23 @@ def theme():
 
 
 def header_html(searcher, lang: str) -> str:
-    doc = searcher.documents[0] if searcher.documents else {}
-    title = doc.get("title") or ""
-    info = " · ".join(x for x in (doc.get("date"), doc.get("distribution")) if x)
+    """The page header: the report's title, or how many documents the index holds."""
+    documents = searcher.documents or []
+    if len(documents) > 1:
+        about = (f'<p class="doc-title" dir="auto">'
+                 f'{render.esc(t(lang, "n_documents", n=len(documents)))}</p>')
+    else:
+        doc = documents[0] if documents else {}
+        code = render.text_lang(doc, str(doc.get("title") or ""))
+        info = " · ".join(x for x in (doc.get("date"), doc.get("distribution")) if x)
+        about = (f'<p class="doc-title" dir="{"rtl" if code in render.RTL_LANGS else "ltr"}" '
+                 f'lang="{render.esc(code)}">{render.esc(doc.get("title") or "")}</p>'
+                 f'<p class="doc-info" dir="ltr">{render.esc(info)}</p>')
     return (
         f'<header class="fahras-header" dir="{"rtl" if lang == "ar" else "ltr"}">'
         f'<h1><span lang="ar">فهرس</span> <span class="latin" lang="en">Fahras</span></h1>'
         f'<p class="tagline">{render.esc(t(lang, "tagline"))}</p>'
-        f'<p class="doc-title" dir="rtl" lang="ar">{render.esc(title)}</p>'
-        f'<p class="doc-info" dir="ltr">{render.esc(info)}</p>'
+        f'{about}'
         "</header>"
     )
 
@@ -148,8 +159,9 @@ def build_app(searcher, export_dir: str | Path | None = None):
         """Search the report: the k best passages for a query in Arabic or English, best
         first (the JSON of `fahras search --json`)."""
         try:
-            return searcher.search(query, int(k), kinds=kinds or DEFAULT_KINDS,
-                                   parts=parts or None, mode=mode).to_json()
+            return searcher.search(query, api_k(k, 10), kinds=api_list(kinds, "kinds")
+                                   or DEFAULT_KINDS, parts=api_list(parts, "parts"),
+                                   mode="hybrid" if mode is None else mode).to_json()
         except FahrasError as e:
             raise gr.Error(str(e), print_exception=False) from None  # a user's mistake
 
@@ -159,8 +171,9 @@ def build_app(searcher, export_dir: str | Path | None = None):
         passage label ("found": false when the report does not contain the answer), and the
         ranked passages."""
         try:
-            return searcher.ask(query, k=max(1, min(int(k), MAX_K)),
-                                kinds=kinds or DEFAULT_KINDS, parts=parts or None).to_json()
+            return searcher.ask(query, k=max(1, min(api_k(k, 5), MAX_K)),
+                                kinds=api_list(kinds, "kinds") or DEFAULT_KINDS,
+                                parts=api_list(parts, "parts")).to_json()
         except FahrasError as e:
             raise gr.Error(str(e), print_exception=False) from None  # a user's mistake
 
@@ -226,6 +239,7 @@ def build_app(searcher, export_dir: str | Path | None = None):
 
         gr.api(api_search, api_name="search")
         gr.api(api_ask, api_name="ask")
+    refuse_missing_values(demo)
     return demo
 
 
@@ -255,7 +269,8 @@ def check_address(host: str, port: int) -> None:
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, model=None,
-          concurrency: int = DEFAULT_CONCURRENCY, progress: bool = False) -> None:
+          concurrency: int = DEFAULT_CONCURRENCY, progress: bool = False,
+          max_queue: int = DEFAULT_MAX_QUEUE) -> None:
     """Open the index and the model once, then serve the interface until interrupted."""
     # Privacy: no analytics, no hub calls, and the launch self-check must not go to a proxy.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -268,6 +283,8 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
         os.environ["NO_PROXY"] = os.environ["no_proxy"] = merged
     if concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if max_queue < 1:
+        raise UsageError("--max-queue must be at least 1")
     check_address(host, port)
 
     from fahras.retrieval.searcher import Searcher
@@ -280,13 +297,16 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
     export_dir = Path(tempfile.mkdtemp(prefix="fahras-exports-"))
     try:
         demo = build_app(searcher, export_dir)
-        demo.queue(default_concurrency_limit=concurrency)
+        # A bounded queue, and no REST route around it (/gradio_api/run/...): every call waits
+        # its turn behind at most ``max_queue`` others, or is told the queue is full.
+        demo.queue(default_concurrency_limit=concurrency, max_size=max_queue, api_open=False)
         try:
             demo.launch(
                 server_name=host, server_port=port, share=False, inbrowser=False, quiet=True,
                 prevent_thread_lock=True, show_error=False, footer_links=["api"],
                 run_history=False, enable_monitoring=False, ssr_mode=False, pwa=False,
                 mcp_server=False, theme=theme(), css=_static("fahras.css"), head=head_html(),
+                app_kwargs=apiguard_kwargs(),
             )
         except OSError:
             raise _port_error(host, port) from None

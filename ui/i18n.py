@@ -55,6 +55,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_no_parts": "اختر جزءاً واحداً من التقرير على الأقل.",
         "err_search": "تعذّر البحث: {message}",
         "api_note": "واجهة برمجية: /search و /ask",
+        "n_documents": "عدد الوثائق المفهرسة: {n}",
+        "lang_ar": "العربية",
+        "lang_en": "الإنكليزية",
+        "lang_fr": "الفرنسية",
+        "lang_es": "الإسبانية",
+        "lang_ru": "الروسية",
+        "lang_zh": "الصينية",
     },
     "en": {
         "app_title": "Fahras",
@@ -100,6 +107,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_no_parts": "Choose at least one part of the report.",
         "err_search": "The search failed: {message}",
         "api_note": "API: /search and /ask",
+        "n_documents": "{n} documents indexed",
+        "lang_ar": "Arabic",
+        "lang_en": "English",
+        "lang_fr": "French",
+        "lang_es": "Spanish",
+        "lang_ru": "Russian",
+        "lang_zh": "Chinese",
     },
 }
 

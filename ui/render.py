@@ -17,8 +17,11 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
+from fahras.retrieval.arabic import script_of
 from fahras.retrieval.highlight import highlight_spans, segments
 from fahras.ui.i18n import direction, lang_of, t
+
+RTL_LANGS = ("ar", "fa", "ur", "he")
 
 
 def esc(value) -> str:
@@ -51,8 +54,65 @@ def highlighted(text: str, terms: Iterable[str], region: tuple[int, int] | None 
     return "".join(out)
 
 
-def _ar_text(inner: str, cls: str = "ar-text") -> str:
-    return f'<div class="{cls}" dir="rtl" lang="ar">{inner}</div>'
+def text_lang(doc: dict | None, text: str = "") -> str:
+    """The language of a document's text: its metadata, else the script of the text."""
+    code = (doc or {}).get("lang")
+    if isinstance(code, str) and re.fullmatch(r"[a-z]{2,3}", code):
+        return code
+    return "en" if script_of(text) == "latin" else "ar"
+
+
+def _text(inner: str, code: str, cls: str) -> str:
+    """A block of a document's own text, in its language and direction."""
+    d = "rtl" if code in RTL_LANGS else "ltr"
+    return f'<div class="{cls}" dir="{d}" lang="{esc(code)}">{inner}</div>'
+
+
+def language_name(lang: str, code: str | None) -> str:
+    try:
+        return t(lang, f"lang_{code}")
+    except KeyError:
+        return str(code or "")
+
+
+def document_line(lang: str, doc: dict | None) -> str:
+    """Which document a passage is from (symbol, title, date, language): shown when the index
+    holds more than one document."""
+    if not doc:
+        return ""
+    code = text_lang(doc, str(doc.get("title") or ""))
+    parts = []
+    if doc.get("symbol"):
+        parts.append(f'<span class="doc-symbol" dir="ltr">{esc(doc["symbol"])}</span>')
+    parts.append(f'<span class="doc-title" dir="{"rtl" if code in RTL_LANGS else "ltr"}" '
+                 f'lang="{esc(code)}">{esc(doc.get("title") or doc.get("id") or "")}</span>')
+    info = " · ".join(str(x) for x in (doc.get("date"), language_name(lang, doc.get("lang"))) if x)
+    if info:
+        parts.append(f'<span class="doc-info">{esc(info)}</span>')
+    return f'<div class="doc" dir="{direction(lang)}">{" · ".join(parts)}</div>'
+
+
+def versions_html(lang: str, hit: dict, own: str, terms: Sequence[str]) -> str:
+    """The passage's text beside the same passage in the document's other language versions
+    (``linked``), each in its own language and direction; just ``own`` when there are none."""
+    linked = [v for v in hit.get("linked") or () if isinstance(v, dict)]
+    if not linked:
+        return own
+    own_code = text_lang(hit.get("document"), str(hit.get("text", "")))
+
+    def head(code, label):
+        return (f'<p class="version-head"><span class="version-lang">'
+                f'{esc(language_name(lang, code))}</span> · '
+                f'<span class="version-label">{esc(label)}</span></p>')
+
+    label_key = "label_ar" if lang == "ar" else "label_en"
+    columns = [f'<div class="version own">{head(own_code, hit.get(label_key, ""))}{own}</div>']
+    for v in linked:
+        code = text_lang({"lang": v.get("lang")}, str(v.get("text", "")))
+        columns.append(f'<div class="version">{head(code, v.get(label_key, ""))}'
+                       + _text(highlighted(str(v.get("text", "")), terms), code, "version-text")
+                       + "</div>")
+    return f'<div class="versions">{"".join(columns)}</div>'
 
 
 def _labels(lang: str, label_ar: str, label_en: str) -> str:
@@ -140,12 +200,15 @@ def answer_html(view: dict | None, lang: str | None) -> str:
                 f'<p class="hint">{esc(t(lang, "not_found_more"))}</p></section>')
     a = view["answer"]
     terms = view.get("terms", ())
+    doc = a.get("document") if _many_documents(view) else None
+    code = text_lang(a.get("document"), str(a.get("text", "")))
     return (
         f'<section class="fahras-answer found" dir="{d}" aria-live="polite">'
         f'<h2>{esc(t(lang, "answer"))} <span class="answer-label">'
         f'{_labels(lang, a.get("ref_ar") or a.get("label_ar", ""), a.get("ref_en") or a.get("label_en", ""))}'
         '</span></h2>'
-        + _ar_text(highlighted(str(a.get("text", "")), terms), "answer-text")
+        + document_line(lang, doc)
+        + _text(highlighted(str(a.get("text", "")), terms), code, "answer-text")
         + _citation(lang, a.get("cite_ar", ""), a.get("cite_en", ""))
         + _actions(lang, a.get("passage_id", ""))
         + "</section>"
@@ -160,15 +223,21 @@ def _part_label(lang: str, part: str | None) -> str:
         return str(part or "")
 
 
-def hit_html(hit: dict, lang: str, terms: Sequence[str], answer: dict | None = None) -> str:
+def _many_documents(view: dict) -> bool:
+    return int(view.get("n_documents") or 1) > 1
+
+
+def hit_html(hit: dict, lang: str, terms: Sequence[str], answer: dict | None = None,
+             show_document: bool = False) -> str:
     region = None
     if answer and answer.get("passage_id") == hit.get("id"):
         try:
             region = (int(answer["start"]), int(answer["end"]))
         except (KeyError, TypeError, ValueError):
             region = None
-    section = (f'<div class="section" dir="rtl" lang="ar">{esc(hit.get("section", ""))}</div>')
-    if lang == "en" and hit.get("section_en"):
+    code = text_lang(hit.get("document"), str(hit.get("text", "")))
+    section = _text(esc(hit.get("section", "")), code, "section")
+    if lang == "en" and hit.get("section_en") and hit.get("section_en") != hit.get("section"):
         section = f'<div class="section-en" dir="ltr">{esc(hit["section_en"])}</div>' + section
     pinned = (f'<span class="pinned">{esc(t(lang, "pinned"))}</span>' if hit.get("pinned") else "")
     return (
@@ -180,8 +249,10 @@ def hit_html(hit: dict, lang: str, terms: Sequence[str], answer: dict | None = N
         f'<span class="score" title="{esc(t(lang, "score"))}">{esc(t(lang, "score"))} '
         f'{float(hit.get("score", 0.0)):.3f}</span>'
         "</header>"
+        + (document_line(lang, hit.get("document")) if show_document else "")
         + section
-        + _ar_text(highlighted(str(hit.get("text", "")), terms, region), "hit-text")
+        + versions_html(lang, hit, _text(highlighted(str(hit.get("text", "")), terms, region),
+                                         code, "hit-text"), terms)
         + _citation(lang, hit.get("cite_ar", ""), hit.get("cite_en", ""))
         + _actions(lang, hit.get("id", ""))
         + "</article>"
@@ -199,7 +270,8 @@ def hits_html(view: dict | None, lang: str | None) -> str:
     if not hits:
         return message_html(t(lang, "no_hits"), "info", lang)
     terms = view.get("terms", ())
-    body = "".join(hit_html(h, lang, terms, view.get("answer")) for h in hits)
+    many = _many_documents(view)
+    body = "".join(hit_html(h, lang, terms, view.get("answer"), many) for h in hits)
     return (f'<section class="fahras-hits" dir="{direction(lang)}" '
             f'data-query="{esc(view.get("query", ""))}">'
             f'<h2>{esc(t(lang, "passages"))}</h2>{body}</section>')
@@ -219,7 +291,9 @@ def report_html(passages: Sequence, documents: Sequence[dict], terms: Iterable[s
     metas = {d.get("id"): d for d in documents}
     for doc_id, doc_passages in by_doc.items():
         meta = metas.get(doc_id, {})
-        out.append('<article class="report-doc" dir="rtl" lang="ar">')
+        code = text_lang(meta, doc_passages[0].text if doc_passages else "")
+        d = "rtl" if code in RTL_LANGS else "ltr"
+        out.append(f'<article class="report-doc" dir="{d}" lang="{esc(code)}">')
         out.append('<header class="report-head">')
         if meta.get("body"):
             out.append(f'<p class="report-body">{esc(meta["body"])}</p>')
@@ -240,7 +314,7 @@ def report_html(passages: Sequence, documents: Sequence[dict], terms: Iterable[s
             cls = "rec" if p.kind == "recommendation" else "para"
             out.append(
                 f'<div id="{anchor}" class="rp {cls}{focus}" title="{title}">'
-                f'<span class="rp-label">{esc(p.label_ar)}</span>'
+                f'<span class="rp-label">{esc(p.label_ar if code == "ar" else p.label_en)}</span>'
                 f'<div class="rp-text">{highlighted(p.text, terms)}</div></div>')
         out.append("</article>")
     out.append("</div>")

@@ -52,6 +52,8 @@ def _answer(searcher, answer: dict | None) -> dict | None:
     answer["ref_ar"], answer["ref_en"] = passage.cite_labels(offset)
     answer["cite_ar"] = cite(passage, meta, "ar", offset)
     answer["cite_en"] = cite(passage, meta, "en", offset)
+    answer["document"] = {k: meta.get(k) for k in ("id", "symbol", "title", "date", "year",
+                                                     "lang")}
     return answer
 
 
@@ -63,10 +65,12 @@ def build_view(searcher, query: str | None, k: int = DEFAULT_K,
                kinds: Sequence[str] | None = DEFAULT_KINDS,
                parts: Sequence[str] | None = None) -> dict:
     """Search (and answer) ``query``; the view the page renders and exports."""
-    query = (query or "").strip()
+    # Lone surrogates (a browser can send them) are not text: U+FFFD, as the library does.
+    query = str(query or "").encode("utf-16", "surrogatepass").decode("utf-16", "replace").strip()
     view: dict = {"query": query, "k": k, "kinds": list(kinds or []), "parts": list(parts or []),
                   "hits": [], "answer": None, "found": None, "expansions": [], "notes": [],
-                  "terms": [], "took_ms": 0.0, "error": None}
+                  "terms": [], "took_ms": 0.0, "error": None,
+                  "n_documents": len(getattr(searcher, "documents", None) or ())}
     if not query:
         view["error"] = _error("err_empty")
         return view
