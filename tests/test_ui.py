@@ -100,7 +100,9 @@ class ContractSearcher:
         self.calls.append((question, k, filters))
         result = self._s.search(question, k, **filters)
         if not self.found or not result.hits:
-            return _AskResult(question, False, None, result.hits, result)
+            out = _AskResult(question, False, None, result.hits, result)
+            out.reason = "the closest passage does not mention «<b>أستراليا</b>»"
+            return out
         top = result.hits[0]
         start, end = self.answer_span or (0, min(len(top.text), 60))
         return _AskResult(question, True, _Answer(top, start, end), result.hits, result)
@@ -259,6 +261,11 @@ def test_not_in_the_report_is_said_plainly(hash_searcher):
     assert view["found"] is False and view["answer"] is None
     assert t("en", "not_found") in render.answer_html(view, "en")
     assert t("ar", "not_found") in render.answer_html(view, "ar")
+    reason = "the closest passage does not mention «&lt;b&gt;أستراليا&lt;/b&gt;»"
+    for lang in ("en", "ar"):  # said, escaped, left to right in either interface
+        html = render.answer_html(view, lang)
+        assert f'<span dir="ltr" lang="en">{reason}</span>' in html and "<b>" not in html
+        assert t(lang, "reason") in html
 
 
 # -- exports ---------------------------------------------------------------------------------

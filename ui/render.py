@@ -184,6 +184,15 @@ def status_html(view: dict | None, lang: str | None) -> str:
     return f'<div class="fahras-status" dir="{direction(lang)}">{"".join(parts)}</div>'
 
 
+def _reason(lang: str, reason: str | None) -> str:
+    """Why there is no answer (the library says it in English: «المغرب» in a reason stays as
+    the question wrote it)."""
+    if not reason:
+        return ""
+    return (f'<p class="reason"><span class="reason-title">{esc(t(lang, "reason"))}</span> '
+            f'<span dir="ltr" lang="en">{esc(reason)}</span></p>')
+
+
 def answer_html(view: dict | None, lang: str | None) -> str:
     """The answer card: the report's sentence, its label and citation -- or "not in the
     report". Empty when there is no view, an error, or answers are not available."""
@@ -197,6 +206,7 @@ def answer_html(view: dict | None, lang: str | None) -> str:
         return (f'<section class="fahras-answer not-found" dir="{d}" aria-live="polite">'
                 f'<h2>{esc(t(lang, "answer"))}</h2>'
                 f'<p class="not-found-text">{esc(t(lang, "not_found"))}</p>'
+                + _reason(lang, view.get("reason")) +
                 f'<p class="hint">{esc(t(lang, "not_found_more"))}</p></section>')
     a = view["answer"]
     terms = view.get("terms", ())

@@ -68,7 +68,7 @@ def build_view(searcher, query: str | None, k: int = DEFAULT_K,
     # Lone surrogates (a browser can send them) are not text: U+FFFD, as the library does.
     query = str(query or "").encode("utf-16", "surrogatepass").decode("utf-16", "replace").strip()
     view: dict = {"query": query, "k": k, "kinds": list(kinds or []), "parts": list(parts or []),
-                  "hits": [], "answer": None, "found": None, "expansions": [], "notes": [],
+                  "hits": [], "answer": None, "found": None, "reason": None, "expansions": [], "notes": [],
                   "terms": [], "took_ms": 0.0, "error": None,
                   "n_documents": len(getattr(searcher, "documents", None) or ())}
     if not query:
@@ -96,6 +96,7 @@ def build_view(searcher, query: str | None, k: int = DEFAULT_K,
         result = searcher.ask(query, k=k, **filters)
         data = result.to_json()
         view["found"] = bool(data.get("found"))
+        view["reason"] = None if view["found"] else getattr(result, "reason", None)
         view["answer"] = _answer(searcher, data.get("answer"))
         view["took_ms"] = round((time.perf_counter() - t0) * 1000, 1)
     except FahrasError as e:
