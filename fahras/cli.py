@@ -69,6 +69,7 @@ examples:
   fahras eval ../shared/eval/dev.tsv
   fahras eval tests/data/unanswerable.tsv     # rows with answerable=no: the share refused
   fahras eval questions.tsv --json --details
+  fahras eval ../shared/eval/dev.tsv --compare   # beside Ctrl-F, rank-bm25, lexical, dense
 
 Every question is asked once (fahras ask): the ranking gives hit@k, MRR and nDCG on the
 answerable rows; "answer" is the share of rows with answer_contains whose answer contains
@@ -304,6 +305,8 @@ def cmd_passages(args) -> int:
 def cmd_eval(args) -> int:
     from fahras.retrieval.evaluate import evaluate_searcher, load_questions, render_report
 
+    if args.compare:
+        return _eval_compare(args)
     questions = load_questions(args.file)
     searcher = _open_searcher(args)
     report = evaluate_searcher(searcher, questions, mode=args.mode)
@@ -311,6 +314,22 @@ def cmd_eval(args) -> int:
         _print_json(report.to_json(details=args.details))
     else:
         print(render_report(report, args.details))
+    return 0
+
+
+def _eval_compare(args) -> int:
+    from fahras.retrieval.compare import compare, render_comparison
+    from fahras.retrieval.evaluate import load_questions
+
+    if args.backend != "embedded":
+        raise UsageError("--compare needs the embedded index (the baselines rank its "
+                         "passages); leave out --backend")
+    questions = load_questions(args.file)
+    comparison = compare(_open_searcher(args), questions, source=args.file)
+    if _want_json(args):
+        _print_json(comparison.to_json(details=args.details))
+    else:
+        print(render_comparison(comparison, args.details))
     return 0
 
 
@@ -422,6 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="tab-separated questions (see docs/evaluation.md)")
     p.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid")
     p.add_argument("--details", action="store_true", help="include every question's result")
+    p.add_argument("--compare", action="store_true",
+                   help="side by side: Ctrl-F and naive rank-bm25 baselines, Fahras lexical, "
+                   "dense and hybrid (the default), in one table (--mode is ignored)")
     _backend(p)
     _common(p)
     p.set_defaults(func=cmd_eval)
