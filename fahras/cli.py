@@ -78,7 +78,7 @@ one of its strings; "refused" the share of answerable rows given no answer.
     "bench": """\
 examples:
   fahras bench                          # a few minutes; docs/evaluation.md quotes it
-  fahras bench --quick --json           # about a minute (what CI runs)
+  fahras bench --quick --json           # one to two minutes (the notebook runs it in CI)
   fahras bench --sizes 1000,10000,100000 --hnsw --milvus   # the scale curve to 100k
 
 Medians (p50) and p95 over repeated runs, on 2 cores by default, of: query encoding alone,
@@ -489,12 +489,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure speed and memory (latency, cold start, index "
                        "build, scale curve)", formatter_class=fmt, epilog=EXAMPLES["bench"])
     p.add_argument("--quick", action="store_true",
-                   help="fewer runs, sizes 1k and 10k, no model conversion (about a minute)")
+                   help="fewer runs, encoding throughput on a sample, sizes 1k and 10k, no model "
+                   "conversion (one to two minutes)")
     p.add_argument("--sizes", type=_sizes, metavar="N,N,...",
                    help="scale-curve corpus sizes in passages (default 1000,10000,30000; "
                    "100000 takes a few minutes more)")
     p.add_argument("--rounds", type=int, help="passes over the questions (default 5; quick 3)")
-    p.add_argument("--runs", type=int, help="cold starts and index builds (default 3; quick 2)")
+    p.add_argument("--runs", type=int, help="cold starts and index builds (default 3; quick 1)")
     p.add_argument("--cores", type=int, help="CPU cores to run on (default 2)")
     p.add_argument("--queries", metavar="FILE",
                    help="questions to time, one per line (default: a built-in mixed set)")

@@ -1,7 +1,7 @@
 """Speed and memory, measured in one run: what ``fahras bench`` prints.
 
     fahras bench                  # a few minutes: the figures of docs/evaluation.md
-    fahras bench --quick --json   # about a minute (CI)
+    fahras bench --quick --json   # one to two minutes (the notebook runs it; CI runs the notebook)
     fahras bench --sizes 1000,10000,100000 --hnsw --milvus   # the scale curve up to 100k
 
 It measures, on ``cores`` CPU cores (2 by default: the target machine), with the model
@@ -11,11 +11,13 @@ already provisioned and the index built:
   answerable or not), interleaved -- for each question the three calls in a rotating order --
   over several rounds after a warm-up, so that load from other processes falls on all three
   alike; medians (p50) and p95, the raw samples, and the ratios search / encoding and
-  ask / search measured in the same run;
+  ask / search measured in the same run (ratio of the p50s, and the p50 of each question's own
+  ratio, which the drift of the load between rounds touches less);
 - **cold start to first answer**: a fresh ``fahras ask`` process (imports, model load, index
   load, one answer), timed from launch to exit, and its peak resident memory;
 - **index build** for the bundled report (into a fresh folder, the model already loaded);
-- **encoding throughput** of the real model on the report's passages and sentences, and what it
+- **encoding throughput** of the real model on the report's passages and sentences (all, or a
+  sample spread over the report with ``--quick``), and what it
   means for 100k passages (embedding them for real takes hours: the scale curve below uses
   synthetic vectors);
 - the model figures of ``fahras model --bench`` (conversion, second resolve, load), unless
@@ -62,7 +64,8 @@ class Settings:
     rounds: int = 5               # passes over the questions (encode, search, ask)
     cold_runs: int = 3            # fresh `fahras ask` processes
     build_runs: int = 3           # index builds of the report
-    encode_runs: int = 2          # throughput measurements
+    encode_runs: int = 1          # throughput measurements (each encodes every text once)
+    encode_sample: int | None = None  # passages and sentences encoded for throughput (None: all)
     sizes: tuple[int, ...] = (1_000, 10_000, 30_000)   # scale curve (passages)
     scale_queries: int = 50
     hnsw: bool = False            # also HNSW in the scale curve (slow to build)
@@ -71,8 +74,8 @@ class Settings:
     cores: int = 2
 
 
-QUICK = Settings(rounds=3, cold_runs=2, build_runs=2, encode_runs=1, sizes=(1_000, 10_000),
-                 scale_queries=30, model_bench=False)
+QUICK = Settings(rounds=3, cold_runs=1, build_runs=1, encode_runs=1, encode_sample=24,
+                 sizes=(1_000, 10_000), scale_queries=30, model_bench=False)
 DEFAULT = Settings()
 
 
@@ -231,6 +234,14 @@ def measure_latency(searcher, questions: Sequence[str], rounds: int) -> dict:
                             parts[key].append(result.timings[key])
     out = {"questions": len(questions), "rounds": rounds}
     out.update({name: summarize(times[name]) for name in names})
+    # The same question's calls, made back to back: their ratio is less exposed to the load of
+    # other processes, which drifts between the calls of one round and the next.
+    out["paired_ratio_p50"] = {
+        "search_over_encode": round(statistics.median(
+            s / e for s, e in zip(times["search"], times["encode"])), 3),
+        "ask_over_search": round(statistics.median(
+            a / s for a, s in zip(times["ask"], times["search"])), 3),
+    }
     out["search_parts_p50_ms"] = {k: round(statistics.median(v), 3) for k, v in parts.items()
                                   if v}
     return out
@@ -272,12 +283,22 @@ def measure_index_build(model: str, runs: int) -> dict:
             **summarize(walls, "s")}
 
 
-def measure_encoding(searcher, runs: int) -> dict:
-    """Documents encoded per second (the report's passages, then its sentences), and the time
-    that means for 100k passages with their sentences, as the index embeds them."""
-    passages = [p.text for p in searcher.passages]
-    sentences = [searcher.passages[int(i)].text[int(s):int(e)]
-                 for i, s, e in searcher.sentence_rows]
+def evenly(items: Sequence, n: int | None) -> list:
+    """``n`` items spread evenly over ``items`` (all of them when ``n`` is None or larger)."""
+    items = list(items)
+    if n is None or n >= len(items):
+        return items
+    return [items[int(i)] for i in np.linspace(0, len(items) - 1, max(1, n)).round()]
+
+
+def measure_encoding(searcher, runs: int, sample: int | None = None) -> dict:
+    """Documents encoded per second (the report's passages, then its sentences; all of them or
+    ``sample`` of each spread over the report), and the time that means for 100k passages with
+    their sentences, as the index embeds them."""
+    per_passage = len(searcher.sentence_rows) / max(1, len(searcher.passages))
+    passages = evenly([p.text for p in searcher.passages], sample)
+    sentences = evenly([searcher.passages[int(i)].text[int(s):int(e)]
+                        for i, s, e in searcher.sentence_rows], sample)
     embedder = searcher.embedder
     embedder.encode_documents(passages[:4])  # warm-up
 
@@ -292,7 +313,6 @@ def measure_encoding(searcher, runs: int) -> dict:
         return len(texts) / statistics.median(best)
 
     p_rate, s_rate = rate(passages), rate(sentences)
-    per_passage = len(sentences) / max(1, len(passages))
     hours = 1e5 / p_rate + (1e5 * per_passage / s_rate if s_rate else 0.0)
     return {"model": embedder.name, "passages": len(passages), "sentences": len(sentences),
             "passages_per_s": round(p_rate, 2),
@@ -359,8 +379,9 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
         }
         out["memory"] = {"bench_process_rss_mb": round(_rss_mb(), 1)}
 
-        say(f"encoding throughput ({len(searcher.passages)} passages)...")
-        out["encoding"] = measure_encoding(searcher, settings.encode_runs)
+        say(f"encoding throughput ({settings.encode_sample or 'all'} passages and sentences)...")
+        out["encoding"] = measure_encoding(searcher, settings.encode_runs,
+                                           settings.encode_sample)
 
         say(f"cold start: {settings.cold_runs} fresh `fahras ask` processes...")
         out["cold_start"] = measure_cold_start(Path(searcher.index_dir), spec,
@@ -431,8 +452,13 @@ def render_bench(out: dict) -> str:
         lines.append("  inside search (p50): " + ", ".join(
             f"{k.removesuffix('_ms')} {v:.1f} ms" for k, v in parts.items()))
     r = out["ratios"]
-    lines.append(f"  ratios: search / encoding {r['search_over_encode']:.2f}, "
+    lines.append(f"  ratios of the p50s: search / encoding {r['search_over_encode']:.2f}, "
                  f"ask / search {r['ask_over_search']:.2f}")
+    paired = lat.get("paired_ratio_p50")
+    if paired:
+        lines.append(f"  p50 of each question's own ratio: search / encoding "
+                     f"{paired['search_over_encode']:.2f}, ask / search "
+                     f"{paired['ask_over_search']:.2f}")
     c = out["cold_start"]
     lines += ["", f"cold start to first answer (a fresh `fahras ask`, {c['n']} runs): p50 "
               f"{c['p50_s']:.2f} s, p95 {c['p95_s']:.2f} s; peak memory {c['peak_rss_mb']:.0f} MB"]

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -53,14 +54,17 @@ class FakeSearcher:
 
     def encode_query(self, q):
         self.calls.append(("encode", q))
+        time.sleep(0.004)
         return np.zeros(3)
 
     def search(self, q, k):
         self.calls.append(("search", q))
+        time.sleep(0.006)
         return SimpleNamespace(timings={"encode_ms": 2.0, "lexical_ms": 0.5, "dense_ms": 0.25})
 
     def ask(self, q, k):
         self.calls.append(("ask", q))
+        time.sleep(0.012)
         return SimpleNamespace(timings={})
 
 
@@ -79,6 +83,30 @@ def test_latency_is_interleaved_in_a_rotating_order():
                for i in range(0, len(timed), 3))
     assert out["encode"]["n"] == out["search"]["n"] == out["ask"]["n"] == 6
     assert out["search_parts_p50_ms"] == {"encode_ms": 2.0, "lexical_ms": 0.5, "dense_ms": 0.25}
+    # Each question's own ratio, call by call (the samples are in call order, rounded).
+    enc, sea, ask = (out[k]["samples_ms"] for k in ("encode", "search", "ask"))
+    assert out["paired_ratio_p50"]["search_over_encode"] == pytest.approx(
+        float(np.median([s / e for s, e in zip(sea, enc)])), rel=0.05)
+    assert out["paired_ratio_p50"]["ask_over_search"] == pytest.approx(
+        float(np.median([a / s for a, s in zip(ask, sea)])), rel=0.05)
+    assert 1.1 < out["paired_ratio_p50"]["search_over_encode"] < 2.5  # slept 6 ms / 4 ms
+    assert 1.4 < out["paired_ratio_p50"]["ask_over_search"] < 3  # 12 ms / 6 ms
+
+
+def test_evenly_spreads_a_sample_over_the_items():
+    assert bench.evenly(range(10), 3) == [0, 4, 9]  # linspace 0, 4.5, 9 rounded half to even
+    assert bench.evenly(range(10), 1) == [0]
+    assert bench.evenly("abc", None) == ["a", "b", "c"]
+    assert bench.evenly("abc", 10) == ["a", "b", "c"]
+
+
+def test_encoding_throughput_on_a_sample(hash_searcher):
+    out = bench.measure_encoding(hash_searcher, runs=1, sample=10)
+    assert (out["passages"], out["sentences"]) == (10, 10)
+    # Sentences per passage is the whole index's, not the sample's.
+    assert out["sentences_per_passage"] == round(
+        len(hash_searcher.sentence_rows) / len(hash_searcher.passages), 2)
+    assert out["passages_per_s"] > 0 and out["sentences_per_s"] > 0
 
 
 TINY = bench.Settings(rounds=1, cold_runs=1, build_runs=1, encode_runs=1, sizes=(200,),
@@ -121,6 +149,8 @@ def test_settings_quick_default_and_overrides():
     assert bench.settings_from().sizes == (1_000, 10_000, 30_000)
     q = bench.settings_from(True, rounds=7, sizes=None)
     assert (q.rounds, q.sizes, q.model_bench) == (7, (1_000, 10_000), False)
+    assert (q.encode_sample, q.cold_runs, q.build_runs) == (24, 1, 1)
+    assert bench.settings_from().encode_sample is None  # the default encodes the whole report
     with pytest.raises(bench.UsageError, match="at least 10"):
         bench.run_bench(settings=bench.Settings(sizes=(5,)))
 
