@@ -241,6 +241,10 @@ def compare(searcher, questions: Sequence[Question], configurations: Sequence[st
             source: str = "") -> Comparison:
     """Score every configuration on ``questions`` (see the module docstring)."""
     names = list(configurations or BY_NAME)
+    if configurations is None and not any(q.answerable for q in questions):
+        # Nothing to rank (a file of questions the report cannot answer): only the refusals
+        # of the configuration that answers mean anything.
+        names = [n for n in names if BY_NAME[n].answers]
     unknown = [n for n in names if n not in BY_NAME]
     if unknown:
         raise UsageError(f"unknown configuration {unknown[0]!r}; choose among "
@@ -307,8 +311,10 @@ def render_comparison(c: Comparison, details: bool = False) -> str:
     else:
         lines.append("No answerable questions: no ranking to score.")
     lines.append("")
-    lines.append("Baselines: Ctrl-F = number of the query's words found verbatim in a passage "
-                 "(case-insensitive); rank-bm25 = BM25Okapi defaults on whitespace tokens.")
+    if any(conf.baseline for conf in c.configurations):
+        lines.append("Baselines: Ctrl-F = number of the query's words found verbatim in a "
+                     "passage (case-insensitive); rank-bm25 = BM25Okapi defaults on whitespace "
+                     "tokens.")
     lines.append("answer: share of the rows with answer_contains whose answer contains one "
                  "(hybrid = fahras ask); refused: share of the answerable rows given no answer.")
     hybrid = c.reports.get("hybrid")

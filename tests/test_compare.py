@@ -133,7 +133,27 @@ def test_compare_json_shape_and_question_rows(hash_searcher, tmp_path):
     assert hybrid["overall"]["unanswerable_n"] == 1
     text = cmp.render_comparison(c, details=True)
     assert "Ctrl-F (query words in raw text)" in text and "Fahras hybrid (default)" in text
+    assert "Baselines: Ctrl-F = number of the query's words" in text
     assert "Questions the report cannot answer: 1" in text
+
+
+def test_a_file_of_unanswerable_questions_is_scored_on_refusals_only(hash_searcher, tmp_path):
+    f = tmp_path / "u.tsv"
+    f.write_text("id\tlang\tkind\tquery\tanchors\tanswer_contains\tanswerable\n"
+                 "u1\ten\tfact\tWhat is the budget for 2031?\t\t\tno\n"
+                 "u2\tar\tfact\tما ميزانية عام 2031؟\t\t\tno\n", encoding="utf-8")
+    c = cmp.compare_file(hash_searcher, f)
+    assert list(c.reports) == ["hybrid"]
+    o = c.reports["hybrid"].overall
+    assert (o.n, o.unanswerable_n) == (0, 2)
+    assert o.unanswerable_refused == sum(
+        not hash_searcher.ask(q).found for q in ("What is the budget for 2031?",
+                                                 "ما ميزانية عام 2031؟")) / 2
+    text = cmp.render_comparison(c)
+    assert "No answerable questions" in text and "Questions the report cannot answer: 2" in text
+    assert "Baselines:" not in text
+    # Asked for by name, a configuration is scored even so.
+    assert list(cmp.compare(hash_searcher, c.questions, ["ctrl-f"]).reports) == ["ctrl-f"]
 
 
 def _report(hit1, en_hit1=None, refused=None, unanswerable_refused=None, un=0):
