@@ -70,10 +70,22 @@ examples:
   fahras eval ../shared/eval/dev.tsv
   fahras eval tests/data/unanswerable.tsv     # rows with answerable=no: the share refused
   fahras eval questions.tsv --json --details
+  fahras eval ../shared/eval/dev.tsv --compare   # beside Ctrl-F, rank-bm25, lexical, dense
 
 Every question is asked once (fahras ask): the ranking gives hit@k, MRR and nDCG on the
 answerable rows; "answer" is the share of rows with answer_contains whose answer contains
 one of its strings; "refused" the share of answerable rows given no answer.
+""",
+    "bench": """\
+examples:
+  fahras bench                          # a few minutes; docs/evaluation.md quotes it
+  fahras bench --quick --json           # one to two minutes (the notebook runs it in CI)
+  fahras bench --sizes 1000,10000,100000 --hnsw --milvus   # the scale curve to 100k
+
+Medians (p50) and p95 over repeated runs, on 2 cores by default, of: query encoding alone,
+search, ask (interleaved), their ratios; a fresh `fahras ask` to its first answer and its peak
+memory; the index build of the report; the model's encoding throughput; conversion and load
+(fahras model --bench); and how build time, latency and memory grow on synthetic corpora.
 """,
     "serve": """\
 examples:
@@ -326,6 +338,8 @@ def cmd_passages(args) -> int:
 def cmd_eval(args) -> int:
     from fahras.retrieval.evaluate import evaluate_searcher, load_questions, render_report
 
+    if args.compare:
+        return _eval_compare(args)
     questions = load_questions(args.file)
     searcher = _open_searcher(args)
     report = evaluate_searcher(searcher, questions, mode=args.mode)
@@ -333,6 +347,49 @@ def cmd_eval(args) -> int:
         _print_json(report.to_json(details=args.details))
     else:
         print(render_report(report, args.details))
+    return 0
+
+
+def _eval_compare(args) -> int:
+    from fahras.retrieval.compare import compare, render_comparison
+    from fahras.retrieval.evaluate import load_questions
+
+    if args.backend != "embedded":
+        raise UsageError("--compare needs the embedded index (the baselines rank its "
+                         "passages); leave out --backend")
+    questions = load_questions(args.file)
+    comparison = compare(_open_searcher(args), questions, source=args.file)
+    if _want_json(args):
+        _print_json(comparison.to_json(details=args.details))
+    else:
+        print(render_comparison(comparison, args.details))
+    return 0
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(s.replace("_", "")) for s in text.split(",") if s.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}")
+    if any(n < 10 for n in sizes):
+        raise argparse.ArgumentTypeError("corpus sizes are numbers of passages, at least 10")
+    return sizes
+
+
+def cmd_bench(args) -> int:
+    from fahras.retrieval.bench import render_bench, run_bench, settings_from
+
+    settings = settings_from(args.quick, rounds=args.rounds, cold_runs=args.runs,
+                             build_runs=args.runs, sizes=args.sizes, cores=args.cores,
+                             hnsw=args.hnsw or None, milvus=args.milvus or None,
+                             model_bench=False if args.no_model_bench else None)
+    questions = _read_queries(args.queries) if args.queries else None
+    out = run_bench(args.index, model=args.model, settings=settings, questions=questions,
+                    progress=_progress())
+    if _want_json(args):
+        _print_json(out)
+    else:
+        print(render_bench(out))
     return 0
 
 
@@ -444,9 +501,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="tab-separated questions (see docs/evaluation.md)")
     p.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid")
     p.add_argument("--details", action="store_true", help="include every question's result")
+    p.add_argument("--compare", action="store_true",
+                   help="side by side: Ctrl-F and naive rank-bm25 baselines, Fahras lexical, "
+                   "dense and hybrid (the default), in one table (--mode is ignored)")
     _backend(p)
     _common(p)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="measure speed and memory (latency, cold start, index "
+                       "build, scale curve)", formatter_class=fmt, epilog=EXAMPLES["bench"])
+    p.add_argument("--quick", action="store_true",
+                   help="fewer runs, encoding throughput on a sample, sizes 1k and 10k, no model "
+                   "conversion (one to two minutes)")
+    p.add_argument("--sizes", type=_sizes, metavar="N,N,...",
+                   help="scale-curve corpus sizes in passages (default 1000,10000,30000; "
+                   "100000 takes a few minutes more)")
+    p.add_argument("--rounds", type=int, help="passes over the questions (default 5; quick 3)")
+    p.add_argument("--runs", type=int, help="cold starts and index builds (default 3; quick 1)")
+    p.add_argument("--cores", type=int, help="CPU cores to run on (default 2)")
+    p.add_argument("--queries", metavar="FILE",
+                   help="questions to time, one per line (default: a built-in mixed set)")
+    p.add_argument("--hnsw", action="store_true", help="scale curve: also HNSW (slow to build)")
+    p.add_argument("--milvus", action="store_true", help="scale curve: also Milvus Lite")
+    p.add_argument("--no-model-bench", action="store_true",
+                   help="skip the model's conversion and load figures (fahras model --bench)")
+    _common(p)
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("serve", help="the web interface (and its HTTP API) in your browser",
                        formatter_class=fmt, epilog=EXAMPLES["serve"])

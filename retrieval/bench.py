@@ -1,0 +1,507 @@
+"""Speed and memory, measured in one run: what ``fahras bench`` prints.
+
+    fahras bench                  # a few minutes: the figures of docs/evaluation.md
+    fahras bench --quick --json   # one to two minutes (the notebook runs it; CI runs the notebook)
+    fahras bench --sizes 1000,10000,100000 --hnsw --milvus   # the scale curve up to 100k
+
+It measures, on ``cores`` CPU cores (2 by default: the target machine), with the model
+already provisioned and the index built:
+
+- **query encoding alone**, **search** and **ask** on a set of questions (Arabic and English,
+  answerable or not), interleaved -- for each question the three calls in a rotating order --
+  over several rounds after a warm-up, so that load from other processes falls on all three
+  alike; medians (p50) and p95, the raw samples, and the ratios search / encoding and
+  ask / search measured in the same run (ratio of the p50s, and the p50 of each question's own
+  ratio, which the drift of the load between rounds touches less);
+- **cold start to first answer**: a fresh ``fahras ask`` process (imports, model load, index
+  load, one answer), timed from launch to exit, and its peak resident memory;
+- **index build** for the bundled report (into a fresh folder, the model already loaded);
+- **encoding throughput** of the real model on the report's passages and sentences (all, or a
+  sample spread over the report with ``--quick``), and what it
+  means for 100k passages (embedding them for real takes hours: the scale curve below uses
+  synthetic vectors);
+- the model figures of ``fahras model --bench`` (conversion, second resolve, load), unless
+  skipped;
+- the **scale curve** of :func:`fahras.retrieval.scale_bench.scale_curve`: synthetic corpora
+  (1k, 10k, ... passages from the report's vocabulary, vectors shaped like the index's own),
+  lexical and dense parts timed separately: build time, query latency and memory as the
+  corpus grows.
+
+The machine may be shared: compare ratios from one run and quote medians. The load average
+at the start and the end is part of the output. :data:`TARGETS` lists the speed goals of
+other issues; each is reported as met or missed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from fahras.errors import FahrasError, UsageError
+
+# The question asked by the cold-start runs (answerable: the report names who opened it).
+COLD_QUESTION = "Who opened the meeting?"
+CHILD_TIMEOUT_S = 600
+
+
+@dataclass(frozen=True)
+class Settings:
+    rounds: int = 5               # passes over the questions (encode, search, ask)
+    cold_runs: int = 3            # fresh `fahras ask` processes
+    build_runs: int = 3           # index builds of the report
+    encode_runs: int = 1          # throughput measurements (each encodes every text once)
+    encode_sample: int | None = None  # passages and sentences encoded for throughput (None: all)
+    sizes: tuple[int, ...] = (1_000, 10_000, 30_000)   # scale curve (passages)
+    scale_queries: int = 50
+    hnsw: bool = False            # also HNSW in the scale curve (slow to build)
+    milvus: bool = False          # also Milvus Lite in the scale curve
+    model_bench: bool = True      # `fahras model --bench` (about half a minute)
+    cores: int = 2
+
+
+QUICK = Settings(rounds=3, cold_runs=1, build_runs=1, encode_runs=1, encode_sample=24,
+                 sizes=(1_000, 10_000), scale_queries=30, model_bench=False)
+DEFAULT = Settings()
+
+
+@dataclass(frozen=True)
+class Target:
+    issue: str
+    what: str
+    path: tuple[str, ...]  # where the value is in the output
+    op: str
+    limit: float
+
+    def check(self, out: dict) -> dict:
+        value = out
+        for key in self.path:
+            value = value.get(key) if isinstance(value, dict) else None
+        met = None
+        if isinstance(value, (int, float)):
+            met = value <= self.limit if self.op == "<=" else value < self.limit
+        return {"issue": self.issue, "what": self.what, "target": f"{self.op} {self.limit:g}",
+                "value": value, "met": met}
+
+
+TARGETS = (
+    Target("issue 3", "search p50 / query encoding p50", ("ratios", "search_over_encode"),
+           "<=", 1.5),
+    Target("issue 4", "ask p50 / search p50", ("ratios", "ask_over_search"), "<=", 1.5),
+    Target("issue 2", "model conversion (s)", ("model_bench", "conversion_s"), "<", 60),
+    Target("issue 2", "second model resolve (ms)", ("model_bench", "second_resolve_ms"), "<",
+           1000),
+    Target("issue 9", "lexical search p50 at 100k passages (ms)",
+           ("scale", "lexical_target", "p50_ms"), "<=", 50),
+)
+
+
+# -- small helpers ----------------------------------------------------------------------------
+def summarize(samples: Sequence[float], unit: str = "ms", keep: bool = True) -> dict:
+    """n, p50, p95, mean, min, max of ``samples`` (rounded), and the samples themselves."""
+    a = np.asarray(samples, dtype=float)
+    digits = 2 if unit == "ms" else 3
+    out = {"n": int(a.size)}
+    if a.size:
+        out.update({f"p50_{unit}": round(float(np.percentile(a, 50)), digits),
+                    f"p95_{unit}": round(float(np.percentile(a, 95)), digits),
+                    f"mean_{unit}": round(float(a.mean()), digits),
+                    f"min_{unit}": round(float(a.min()), digits),
+                    f"max_{unit}": round(float(a.max()), digits)})
+    if keep:
+        out[f"samples_{unit}"] = [round(float(x), digits) for x in a]
+    return out
+
+
+def _rss_mb() -> float:
+    """Resident memory of this process now (Linux /proc; 0 where unavailable)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def _peak_rss_mb(who=resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+def _load() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def run_child(cmd: Sequence[str], env: dict | None = None,
+              timeout: float = CHILD_TIMEOUT_S) -> tuple[float, float, int, str, str]:
+    """Run ``cmd``; (wall seconds from launch to exit, its peak resident memory in MB, exit
+    code, stdout, stderr)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                env=env)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (wall, usage.ru_maxrss / 1024, proc.returncode,
+                out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+
+
+class _Cores:
+    """Keep this process (and the processes and threads it starts) on ``n`` cores, torch on
+    ``n`` threads; restored on exit. Threads that already exist are not moved."""
+
+    def __init__(self, n: int, torch_too: bool):
+        self.n, self.torch_too = n, torch_too
+        self._affinity = self._threads = None
+
+    def __enter__(self):
+        if hasattr(os, "sched_getaffinity"):
+            cpus = sorted(os.sched_getaffinity(0))
+            if len(cpus) > self.n:
+                self._affinity = set(cpus)
+                os.sched_setaffinity(0, set(cpus[:self.n]))
+        if self.torch_too:
+            import torch
+
+            self._threads = torch.get_num_threads()
+            torch.set_num_threads(self.n)
+        return self
+
+    @property
+    def used(self) -> int:
+        if hasattr(os, "sched_getaffinity"):
+            return len(os.sched_getaffinity(0))
+        return os.cpu_count() or 1
+
+    def __exit__(self, *exc):
+        if self._threads is not None:
+            import torch
+
+            torch.set_num_threads(self._threads)
+        if self._affinity is not None:
+            os.sched_setaffinity(0, self._affinity)
+
+
+# -- the measurements -------------------------------------------------------------------------
+def measure_latency(searcher, questions: Sequence[str], rounds: int) -> dict:
+    """Query encoding alone, search and ask, interleaved (see the module docstring)."""
+    searcher.warm_up()
+    for q in questions[:3]:  # first calls pay for lazy imports and caches
+        searcher.encode_query(q)
+        searcher.search(q, 10)
+        searcher.ask(q, 5)
+    calls: dict[str, Callable] = {
+        "encode": searcher.encode_query,
+        "search": lambda q: searcher.search(q, 10),
+        "ask": lambda q: searcher.ask(q, 5),
+    }
+    names = list(calls)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    parts: dict[str, list[float]] = {"encode_ms": [], "lexical_ms": [], "dense_ms": []}
+    for r in range(rounds):
+        for i, q in enumerate(questions):
+            shift = (i + r) % len(names)
+            for name in names[shift:] + names[:shift]:
+                t = time.perf_counter()
+                result = calls[name](q)
+                times[name].append((time.perf_counter() - t) * 1000)
+                if name == "search":
+                    for key in parts:
+                        if key in result.timings:
+                            parts[key].append(result.timings[key])
+    out = {"questions": len(questions), "rounds": rounds}
+    out.update({name: summarize(times[name]) for name in names})
+    # The same question's calls, made back to back: their ratio is less exposed to the load of
+    # other processes, which drifts between the calls of one round and the next.
+    out["paired_ratio_p50"] = {
+        "search_over_encode": round(statistics.median(
+            s / e for s, e in zip(times["search"], times["encode"])), 3),
+        "ask_over_search": round(statistics.median(
+            a / s for a, s in zip(times["ask"], times["search"])), 3),
+    }
+    out["search_parts_p50_ms"] = {k: round(statistics.median(v), 3) for k, v in parts.items()
+                                  if v}
+    return out
+
+
+def measure_cold_start(index_dir: Path, model: str, runs: int, cores: int,
+                       question: str = COLD_QUESTION) -> dict:
+    """A fresh ``fahras ask`` process, ``runs`` times: launch to exit, and peak memory."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(cores), MKL_NUM_THREADS=str(cores))
+    cmd = [sys.executable, "-m", "fahras", "ask", question, "--json", "--index", str(index_dir),
+           "--model", model]
+    walls, peaks, found = [], [], []
+    for _ in range(runs):
+        wall, peak, code, out, err = run_child(cmd, env=env)
+        if code != 0:
+            tail = (err.strip().splitlines() or ["no output"])[-1]
+            raise FahrasError(f"the cold-start run failed (exit {code}): {tail}")
+        found.append(bool(json.loads(out.strip().splitlines()[-1]).get("found")))
+        walls.append(wall)
+        peaks.append(peak)
+    return {"question": question, "command": "fahras ask QUESTION --json", "found": all(found),
+            **summarize(walls, "s"), "peak_rss_mb": round(max(peaks), 1)}
+
+
+def measure_index_build(model: str, runs: int) -> dict:
+    """Build the bundled report's index into a fresh folder ``runs`` times (model loaded)."""
+    from fahras.index.builder import build_index
+
+    walls, manifest = [], {}
+    for _ in range(runs):
+        folder = Path(tempfile.mkdtemp(prefix="fahras-bench-index-"))
+        try:
+            t = time.perf_counter()
+            manifest = build_index(index_dir=folder / "index", model=model, reuse=False)
+            walls.append(time.perf_counter() - t)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return {"passages": manifest.get("n_passages"), "sentences": manifest.get("n_sentences"),
+            **summarize(walls, "s")}
+
+
+def evenly(items: Sequence, n: int | None) -> list:
+    """``n`` items spread evenly over ``items`` (all of them when ``n`` is None or larger)."""
+    items = list(items)
+    if n is None or n >= len(items):
+        return items
+    return [items[int(i)] for i in np.linspace(0, len(items) - 1, max(1, n)).round()]
+
+
+def measure_encoding(searcher, runs: int, sample: int | None = None) -> dict:
+    """Documents encoded per second (the report's passages, then its sentences; all of them or
+    ``sample`` of each spread over the report), and the time that means for 100k passages with
+    their sentences, as the index embeds them."""
+    per_passage = len(searcher.sentence_rows) / max(1, len(searcher.passages))
+    passages = evenly([p.text for p in searcher.passages], sample)
+    sentences = evenly([searcher.passages[int(i)].text[int(s):int(e)]
+                        for i, s, e in searcher.sentence_rows], sample)
+    embedder = searcher.embedder
+    embedder.encode_documents(passages[:4])  # warm-up
+
+    def rate(texts):
+        if not texts:
+            return None
+        best = []
+        for _ in range(max(1, runs)):
+            t = time.perf_counter()
+            embedder.encode_documents(texts)
+            best.append(time.perf_counter() - t)
+        return len(texts) / statistics.median(best)
+
+    p_rate, s_rate = rate(passages), rate(sentences)
+    hours = 1e5 / p_rate + (1e5 * per_passage / s_rate if s_rate else 0.0)
+    return {"model": embedder.name, "passages": len(passages), "sentences": len(sentences),
+            "passages_per_s": round(p_rate, 2),
+            "sentences_per_s": round(s_rate, 2) if s_rate else None,
+            "sentences_per_passage": round(per_passage, 2),
+            "estimate_100k_passages_h": round(hours / 3600, 3)}
+
+
+def measure_model(model: str) -> dict:
+    from fahras.index import model as model_mod
+
+    return model_mod.benchmark(model)
+
+
+def run_bench(index_dir: str | Path | None = None, model: str | None = None,
+              settings: Settings = DEFAULT, questions: Sequence[str] | None = None,
+              progress: bool = False) -> dict:
+    """All the measurements of the module docstring; a JSON-serializable dict."""
+    from fahras import __version__, config
+    from fahras.retrieval.latency import QUESTIONS
+    from fahras.retrieval.scale_bench import scale_curve
+    from fahras.retrieval.searcher import Searcher
+
+    if settings.cores < 1 or settings.rounds < 1 or min(settings.sizes, default=1) < 10:
+        raise UsageError("cores and rounds must be at least 1, corpus sizes at least 10")
+
+    def say(msg: str) -> None:
+        if progress:
+            print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+    t0 = time.perf_counter()
+    spec = config.model_spec(model)
+    questions = list(questions or QUESTIONS)
+    out: dict = {
+        "fahras": __version__,
+        "when": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "settings": {k: (list(v) if isinstance(v, tuple) else v)
+                     for k, v in asdict(settings).items()},
+    }
+    with _Cores(settings.cores, torch_too=spec != "hash") as cores:
+        out["machine"] = {"cpus": os.cpu_count(), "cores_used": cores.used,
+                          "load_average_start": _load(), "python": platform.python_version(),
+                          "platform": platform.platform()}
+        say("opening the index and loading the model...")
+        t = time.perf_counter()
+        searcher = Searcher.open(index_dir, model=spec, progress=progress)
+        searcher.warm_up()
+        out["open_and_warm_up_s"] = round(time.perf_counter() - t, 2)
+        out["model"] = {"spec": spec, "name": searcher.embedder.name,
+                        "dim": int(searcher.data.vectors.shape[1])}
+        out["index"] = {"path": str(searcher.index_dir), "passages": len(searcher.passages),
+                        "sentences": int(len(searcher.sentence_rows))}
+        if spec != "hash":
+            import torch
+
+            out["machine"]["torch_threads"] = torch.get_num_threads()
+
+        say(f"encode / search / ask: {len(questions)} questions x {settings.rounds} rounds...")
+        out["latency"] = measure_latency(searcher, questions, settings.rounds)
+        lat = out["latency"]
+        out["ratios"] = {
+            "search_over_encode": round(lat["search"]["p50_ms"] / lat["encode"]["p50_ms"], 3),
+            "ask_over_search": round(lat["ask"]["p50_ms"] / lat["search"]["p50_ms"], 3),
+        }
+        out["memory"] = {"bench_process_rss_mb": round(_rss_mb(), 1)}
+
+        say(f"encoding throughput ({settings.encode_sample or 'all'} passages and sentences)...")
+        out["encoding"] = measure_encoding(searcher, settings.encode_runs,
+                                           settings.encode_sample)
+
+        say(f"cold start: {settings.cold_runs} fresh `fahras ask` processes...")
+        out["cold_start"] = measure_cold_start(Path(searcher.index_dir), spec,
+                                               settings.cold_runs, settings.cores)
+        out["memory"]["ask_process_peak_mb"] = out["cold_start"]["peak_rss_mb"]
+
+        say(f"index build: {settings.build_runs} builds of the report...")
+        out["index_build"] = measure_index_build(spec, settings.build_runs)
+
+        out["model_bench"] = None
+        if settings.model_bench:
+            say("model: conversion and load in fresh processes (fahras model --bench)...")
+            out["model_bench"] = measure_model(spec)
+
+        out["scale"] = None
+        if settings.sizes:
+            engines = ("embedded", "milvus") if settings.milvus else ("embedded",)
+            say(f"scale curve: {', '.join(map(str, settings.sizes))} passages...")
+            out["scale"] = scale_curve(list(settings.sizes), model=spec,
+                                       index_dir=searcher.index_dir, engines=engines,
+                                       n_queries=settings.scale_queries, hnsw=settings.hnsw,
+                                       progress=progress)
+        out["memory"]["bench_process_peak_mb"] = round(_peak_rss_mb(), 1)
+        out["machine"]["load_average_end"] = _load()
+    # The targets are about the real model; the hashing test embedder says nothing of them.
+    out["targets"] = [t.check(out) for t in TARGETS] if spec != "hash" else []
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def scale_rows(out: dict) -> list[dict]:
+    """One flat row per corpus size of the scale curve: the lexical engine the searcher picks
+    at that size and the exact dense index (what the searcher uses below HNSW_FROM)."""
+    rows = []
+    for r in (out.get("scale") or {}).get("results", []):
+        emb = r.get("embedded")
+        if not emb:
+            continue
+        lex = emb["lexical"][emb["lexical_auto"]]
+        flat = emb["dense"]["flat"]
+        row = {"passages": r["passages"], "lexical_engine": emb["lexical_auto"],
+               "lexical_build_s": lex["build_s"], "lexical_p50_ms": lex["p50_ms"],
+               "lexical_p95_ms": lex["p95_ms"], "lexical_memory_mb": lex["memory_mb"],
+               "dense_build_s": flat["build_s"],
+               "dense_p50_ms": flat["all_scores"]["p50_ms"],
+               "dense_p95_ms": flat["all_scores"]["p95_ms"], "dense_memory_mb": flat["memory_mb"]}
+        if "milvus_lite" in r:
+            row["milvus_hybrid_p50_ms"] = r["milvus_lite"]["hybrid"]["p50_ms"]
+        rows.append(row)
+    return rows
+
+
+# -- rendering --------------------------------------------------------------------------------
+def render_bench(out: dict) -> str:
+    m, lat = out["machine"], out["latency"]
+    lines = [f"fahras bench ({out['when']}): {m['cores_used']} of {m['cpus']} cores, load "
+             f"average {m['load_average_start']} at the start, {m['load_average_end']} at the "
+             f"end; model {out['model']['name']}; {out['index']['passages']} passages",
+             "",
+             f"{lat['questions']} questions x {lat['rounds']} rounds, interleaved:",
+             f"  {'':26}{'p50 ms':>9}{'p95 ms':>9}{'n':>6}"]
+    for key, label in (("encode", "query encoding alone"), ("search", "search"),
+                       ("ask", "ask")):
+        s = lat[key]
+        lines.append(f"  {label:26}{s['p50_ms']:>9.1f}{s['p95_ms']:>9.1f}{s['n']:>6}")
+    parts = lat.get("search_parts_p50_ms") or {}
+    if parts:
+        lines.append("  inside search (p50): " + ", ".join(
+            f"{k.removesuffix('_ms')} {v:.1f} ms" for k, v in parts.items()))
+    r = out["ratios"]
+    lines.append(f"  ratios of the p50s: search / encoding {r['search_over_encode']:.2f}, "
+                 f"ask / search {r['ask_over_search']:.2f}")
+    paired = lat.get("paired_ratio_p50")
+    if paired:
+        lines.append(f"  p50 of each question's own ratio: search / encoding "
+                     f"{paired['search_over_encode']:.2f}, ask / search "
+                     f"{paired['ask_over_search']:.2f}")
+    c = out["cold_start"]
+    lines += ["", f"cold start to first answer (a fresh `fahras ask`, {c['n']} runs): p50 "
+              f"{c['p50_s']:.2f} s, p95 {c['p95_s']:.2f} s; peak memory {c['peak_rss_mb']:.0f} MB"]
+    b = out["index_build"]
+    lines.append(f"index build of the report ({b['passages']} passages, {b['sentences']} "
+                 f"sentences; model loaded; {b['n']} runs): p50 {b['p50_s']:.2f} s, p95 "
+                 f"{b['p95_s']:.2f} s")
+    e = out["encoding"]
+    lines.append(f"encoding throughput ({e['model']}): {e['passages_per_s']:.1f} passages/s, "
+                 f"{e['sentences_per_s'] or 0:.1f} sentences/s -> 100k passages with their "
+                 f"sentences: about {e['estimate_100k_passages_h']:.1f} h")
+    mem = out["memory"]
+    lines.append(f"memory: this process {mem['bench_process_rss_mb']:.0f} MB after the queries "
+                 f"(peak {mem['bench_process_peak_mb']:.0f} MB, scale runs included)")
+    mb = out.get("model_bench")
+    if mb:
+        conv = (f"conversion {mb['conversion_s']:.1f} s, second resolve "
+                f"{mb['second_resolve_ms']:.1f} ms, " if "conversion_s" in mb else "")
+        lines.append(f"model (fahras model --bench): {conv}import {mb['import_s']:.1f} s, load "
+                     f"{mb['load_s']:.1f} s, query p50 {mb['query_p50_ms']:.1f} ms")
+    rows = scale_rows(out)
+    if rows:
+        lines += ["", "scale (synthetic corpora; lexical: the BM25 engine chosen at that size; "
+                  "dense: exact FAISS, scoring every passage):",
+                  f"  {'passages':>9}{'engine':>11}{'lex build s':>13}{'lex p50 ms':>12}"
+                  f"{'lex MB':>9}{'dense build s':>15}{'dense p50 ms':>14}{'dense MB':>10}"]
+        for row in rows:
+            lines.append(f"  {row['passages']:>9,}{row['lexical_engine']:>11}"
+                         f"{row['lexical_build_s']:>13.2f}{row['lexical_p50_ms']:>12.2f}"
+                         f"{row['lexical_memory_mb']:>9.1f}{row['dense_build_s']:>15.2f}"
+                         f"{row['dense_p50_ms']:>14.2f}{row['dense_memory_mb']:>10.1f}")
+    targets = [t for t in out["targets"] if t["met"] is not None]
+    if targets:
+        lines += ["", "Targets:"]
+        for t in targets:
+            lines.append(f"  {'met   ' if t['met'] else 'MISSED'} {t['issue']}: {t['what']} "
+                         f"{t['target']} (got {t['value']:g})")
+    lines += ["", f"({out['seconds']:.0f} s in all; the machine may be shared: compare ratios, "
+              "quote medians)"]
+    return "\n".join(lines)
+
+
+def settings_from(quick: bool = False, **overrides) -> Settings:
+    """The quick or default settings with the options given (None: keep)."""
+    base = QUICK if quick else DEFAULT
+    return replace(base, **{k: v for k, v in overrides.items() if v is not None})
