@@ -50,8 +50,8 @@ def measure(searcher, questions, rounds: int = 5, k: int = 5) -> dict:
                 calls[name](q, k)
                 times[name].append((time.perf_counter() - t0) * 1000)
     search, ask = statistics.median(times["search"]), statistics.median(times["ask"])
-    return {"queries": len(questions), "rounds": rounds, "search_p50_ms": round(search, 2),
-            "ask_p50_ms": round(ask, 2), "ratio": round(ask / search, 3)}
+    return {"queries": len(questions), "rounds": rounds, "search_p50_ms": round(search, 3),
+            "ask_p50_ms": round(ask, 3), "ratio": round(ask / search, 3)}
 
 
 def main(argv: list[str] | None = None) -> int:
