@@ -57,6 +57,7 @@ from fahras.errors import FahrasError, UsageError
 # The question asked by the cold-start runs (answerable: the report names who opened it).
 COLD_QUESTION = "Who opened the meeting?"
 CHILD_TIMEOUT_S = 600
+PEAK_POLL_S = 0.01  # how often a child's peak memory is read (run_child)
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,10 @@ def _rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-def _peak_rss_mb(who=resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory, MB (VmHWM; see :func:`run_child`)."""
+    own = _vm_hwm_mb(os.getpid())
+    return own if own is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _load() -> float | None:
@@ -147,25 +150,58 @@ def _load() -> float | None:
         return None
 
 
+def _vm_hwm_mb(pid: int) -> float | None:
+    """The peak resident memory (VmHWM) of a running process, MB; None once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def run_child(cmd: Sequence[str], env: dict | None = None,
               timeout: float = CHILD_TIMEOUT_S) -> tuple[float, float, int, str, str]:
     """Run ``cmd``; (wall seconds from launch to exit, its peak resident memory in MB, exit
-    code, stdout, stderr)."""
+    code, stdout, stderr).
+
+    The peak is the child's own high-water mark (``VmHWM`` of /proc/PID/status, read every
+    ``PEAK_POLL_S`` while it runs). ``ru_maxrss`` from ``wait4`` is not used where /proc
+    exists: Linux carries the memory of the process that forked the child over its exec into
+    that figure, so a child of a large process (a test session that loaded the model) would
+    report the parent's size."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                 env=env)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
+        peaks: list[float] = []
+        done = threading.Event()
+
+        def poll() -> None:
+            while not done.is_set():
+                mb = _vm_hwm_mb(proc.pid)
+                if mb is not None:
+                    peaks.append(mb)
+                done.wait(PEAK_POLL_S)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
+            done.set()
             timer.cancel()
+        poller.join()
         wall = time.perf_counter() - t
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return (wall, usage.ru_maxrss / 1024, proc.returncode,
+        peak = max(peaks) if peaks else usage.ru_maxrss / 1024
+        return (wall, peak, proc.returncode,
                 out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
 
 

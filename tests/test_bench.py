@@ -43,6 +43,19 @@ def test_run_child_measures_wall_time_and_peak_memory():
     assert rc == 3
 
 
+def test_a_childs_peak_memory_is_its_own_not_its_parents():
+    """Linux carries the forking process's memory over a child's exec into ``ru_maxrss``: a
+    small child of a large parent (a test session holding the model) must not report the
+    parent's size."""
+    ballast = bytearray(800 * 2**20)
+    ballast[::4096] = b"x" * len(ballast[::4096])  # resident, not just reserved
+    code = "import time; time.sleep(0.2)"
+    _, peak, rc, _, _ = bench.run_child([sys.executable, "-c", code])
+    assert rc == 0
+    assert 1 < peak < 200  # MB: an interpreter that sleeps
+    del ballast
+
+
 class FakeSearcher:
     """Records the order of the calls; each result carries search timings."""
 
