@@ -544,21 +544,9 @@ BENCH_QUERIES = (
     "mutual legal assistance",
 )
 
-_PEAK = """
-def peak():  # this process's own peak memory, MB: VmHWM (ru_maxrss counts the forking parent)
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-"""
-
 _BENCH_CONVERT = """
-import json, resource, time
-""" + _PEAK + """
+import json, time
+from fahras.memory import own_peak_mb
 t = time.perf_counter()
 from fahras.index import e5_convert, model
 spent = []
@@ -573,12 +561,12 @@ model.resolve("e5-small")
 t2 = time.perf_counter()
 print(json.dumps({"convert_s": t1 - t, "dequantize_write_s": spent[0],
                   "second_resolve_s": t2 - t1, "sha256": first.sha256,
-                  "peak_rss_mb": peak()}))
+                  "peak_rss_mb": own_peak_mb()}))
 """
 
 _BENCH_LOAD = """
-import json, resource, sys, time
-""" + _PEAK + """
+import json, sys, time
+from fahras.memory import own_peak_mb
 t = time.perf_counter()
 import torch, sentence_transformers
 from fahras.index import model
@@ -598,7 +586,7 @@ print(json.dumps({"import_s": t1 - t, "load_s": t2 - t1, "dim": info.dim, "name"
                   "queries": len(times), "torch_threads": torch.get_num_threads(),
                   "query_p50_ms": 1000 * times[len(times) // 2],
                   "query_p95_ms": 1000 * times[min(len(times) - 1, int(0.95 * len(times)))],
-                  "peak_rss_mb": peak()}))
+                  "peak_rss_mb": own_peak_mb()}))
 """
 
 

@@ -38,7 +38,6 @@ import datetime as _dt
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -53,6 +52,7 @@ from pathlib import Path
 import numpy as np
 
 from fahras.errors import FahrasError, UsageError
+from fahras.memory import own_peak_mb, peak_mb, rss_mb
 
 # The question asked by the cold-start runs (answerable: the report names who opened it).
 COLD_QUESTION = "Who opened the meeting?"
@@ -128,38 +128,11 @@ def summarize(samples: Sequence[float], unit: str = "ms", keep: bool = True) -> 
     return out
 
 
-def _rss_mb() -> float:
-    """Resident memory of this process now (Linux /proc; 0 where unavailable)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory, MB (VmHWM; see :func:`run_child`)."""
-    own = _vm_hwm_mb(os.getpid())
-    return own if own is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _load() -> float | None:
     try:
         return round(os.getloadavg()[0], 2)
     except OSError:
         return None
-
-
-def _vm_hwm_mb(pid: int) -> float | None:
-    """The peak resident memory (VmHWM) of a running process, MB; None once it has exited."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 def run_child(cmd: Sequence[str], env: dict | None = None,
@@ -183,7 +156,7 @@ def run_child(cmd: Sequence[str], env: dict | None = None,
 
         def poll() -> None:
             while not done.is_set():
-                mb = _vm_hwm_mb(proc.pid)
+                mb = peak_mb(proc.pid)
                 if mb is not None:
                     peaks.append(mb)
                 done.wait(PEAK_POLL_S)
@@ -413,7 +386,7 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
             "search_over_encode": round(lat["search"]["p50_ms"] / lat["encode"]["p50_ms"], 3),
             "ask_over_search": round(lat["ask"]["p50_ms"] / lat["search"]["p50_ms"], 3),
         }
-        out["memory"] = {"bench_process_rss_mb": round(_rss_mb(), 1)}
+        out["memory"] = {"bench_process_rss_mb": round(rss_mb(), 1)}
 
         say(f"encoding throughput ({settings.encode_sample or 'all'} passages and sentences)...")
         out["encoding"] = measure_encoding(searcher, settings.encode_runs,
@@ -440,7 +413,7 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
                                        index_dir=searcher.index_dir, engines=engines,
                                        n_queries=settings.scale_queries, hnsw=settings.hnsw,
                                        progress=progress)
-        out["memory"]["bench_process_peak_mb"] = round(_peak_rss_mb(), 1)
+        out["memory"]["bench_process_peak_mb"] = round(own_peak_mb(), 1)
         out["machine"]["load_average_end"] = _load()
     # The targets are about the real model; the hashing test embedder says nothing of them.
     out["targets"] = [t.check(out) for t in TARGETS] if spec != "hash" else []

@@ -103,12 +103,15 @@ _EN_CARDINALS = {w: i for i, w in enumerate(
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split(), start=1)}
 _AR_NOUNS = (("recommendation", "توصيه"), ("paragraph", "فقره"))
+# An Arabic ordinal word without its article (group 1) and the «عشر(ه)» of 11-19 (group 2);
+# the English ordinal words.
+_AR_ORDINAL = r"(%s)(?:\s+(عشره|عشر))?" % "|".join(sorted(_AR_ORDINALS, key=len, reverse=True))
+_EN_ORDINAL = "|".join(_EN_ORDINALS)
 _WORD_REFS = tuple(
-    (kind, re.compile(r"(?<![\w])(?:ال|لل|و|ب)?%s\s+ال(%s)(?:\s+(عشره|عشر))?(?![\w])"
-                      % (noun, "|".join(sorted(_AR_ORDINALS, key=len, reverse=True)))))
+    (kind, re.compile(r"(?<![\w])(?:ال|لل|و|ب)?%s\s+ال%s(?![\w])" % (noun, _AR_ORDINAL)))
     for kind, noun in _AR_NOUNS
 ) + tuple(
-    (kind, re.compile(r"\b(%s)\s+%ss?\b" % ("|".join(_EN_ORDINALS), kind)))
+    (kind, re.compile(r"\b(%s)\s+%ss?\b" % (_EN_ORDINAL, kind)))
     for kind in ("recommendation", "paragraph")
 ) + tuple(
     (kind, re.compile(r"\b%s\s+(%s)\b" % (kind, "|".join(sorted(_EN_CARDINALS, key=len, reverse=True)))))
@@ -123,10 +126,8 @@ def _word_number(word: str, teen: str | None) -> int:
     return _EN_ORDINALS.get(word) or _EN_CARDINALS[word]
 
 
-_AR_ORDINAL_WORD = re.compile(
-    r"(?<![\w])(?:و|ب|ل|ف)?(?:لل|ال)(%s)(?:\s+(عشره|عشر))?(?![\w])"
-    % "|".join(sorted(_AR_ORDINALS, key=len, reverse=True)))
-_EN_ORDINAL_WORD = re.compile(r"\b(%s)\b|\b(\d{1,3})(?:st|nd|rd|th)\b" % "|".join(_EN_ORDINALS),
+_AR_ORDINAL_WORD = re.compile(r"(?<![\w])(?:و|ب|ل|ف)?(?:لل|ال)%s(?![\w])" % _AR_ORDINAL)
+_EN_ORDINAL_WORD = re.compile(r"\b(%s)\b|\b(\d{1,3})(?:st|nd|rd|th)\b" % _EN_ORDINAL,
                               re.IGNORECASE)
 
 
