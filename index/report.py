@@ -230,11 +230,54 @@ def parse_file_text(text: str, path: str | Path, doc_id: str | None = None) -> D
     """Parse the text read from a file, refusing a text with nothing to cite."""
     doc = parse_report(text, doc_id or doc_id_for(path), source=str(path))
     if not doc.citable:
-        raise CorpusError(
-            f"no numbered paragraphs or recommendations found in {path}; Fahras expects a UN "
-            "report in its Arabic («1- ...», «التوصية 1») or English (\"1. ...\", "
-            "\"Recommendation 1\") layout")
+        doc = parse_prose(text, doc_id or doc_id_for(path), source=str(path))
+    if not doc.citable:
+        raise CorpusError(f"{path} has no paragraph of text to index")
     return doc
+
+
+def parse_prose(text: str, doc_id: str, source: str = "") -> Document:
+    """Plain prose: a first line followed by a blank line is the title; paragraphs are
+    separated by blank lines (or, in a text with no blank line, one per line). Paragraph N is
+    cited as "¶ N" of its document."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    blocks: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start = 0
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), 0)
+    has_blank = any(not ln.strip() for ln in lines[first:])
+    for lineno, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or not has_blank:
+            if current:
+                blocks.append((start, current))
+                current = []
+            if not line:
+                continue
+        if not current:
+            start = lineno
+        current.append(line)
+    if current:
+        blocks.append((start, current))
+    title = ""
+    if has_blank and len(blocks) > 1 and len(blocks[0][1]) == 1 and len(blocks[0][1][0]) <= 200:
+        title = blocks.pop(0)[1][0]
+    passages = []
+    blocks = [(line, block) for line, block in blocks if any(c.isalpha() for c in "".join(block))]
+    for n, (line, block) in enumerate(blocks, start=1):
+        passages.append(Passage(
+            id=f"{doc_id}:p{n}", doc=doc_id, kind="paragraph", number=str(n),
+            label_ar=f"¶ {n}", label_en=f"¶ {n}", section="", section_en="", part="other",
+            text=" ".join(block), order=len(passages), line=line))
+    meta = {"language": None, "original_language": None}
+    return Document(
+        id=doc_id, title=title or doc_id, body="", date=None, language=None,
+        original_language=None, distribution=None,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), source=source,
+        passages=passages, symbol=None, lang=_language_code(meta, ARABIC_LAYOUT, passages),
+        year=None, version_key=version_key_for(doc_id, None))
 
 
 def _part_of(heading: str) -> str:

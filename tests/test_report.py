@@ -117,10 +117,22 @@ def test_bad_corpus_files_are_refused(tmp_path):
         load_report(latin1)
     with pytest.raises(CorpusError, match="not found"):
         load_report(tmp_path / "missing.txt")
-    prose = tmp_path / "prose.txt"
-    prose.write_text("just some text\nwith no numbered paragraphs\n")
-    with pytest.raises(CorpusError, match="no numbered paragraphs"):
-        load_report(prose)
+    digits = tmp_path / "digits.txt"
+    digits.write_text("2024\n\n***\n")
+    with pytest.raises(CorpusError, match="no paragraph of text"):
+        load_report(digits)
+
+
+def test_plain_prose_is_read_by_blank_lines(tmp_path):
+    prose = tmp_path / "notes.ar.txt"
+    prose.write_text("عنوان المقال\n\nالفقرة الأولى\nتتمتها.\n\nالفقرة الثانية.\n", encoding="utf-8")
+    doc = load_report(prose)
+    assert doc.title == "عنوان المقال"
+    assert [(p.label_en, p.text) for p in doc.citable] == [
+        ("¶ 1", "الفقرة الأولى تتمتها."), ("¶ 2", "الفقرة الثانية.")]
+    lines = tmp_path / "lines.txt"
+    lines.write_text("one line\nanother line\n", encoding="utf-8")
+    assert [p.text for p in load_report(lines).citable] == ["one line", "another line"]
 
 
 def test_parse_small_report():
