@@ -53,12 +53,22 @@ report does not answer, "found" is false and the closest passages are still list
 examples:
   fahras index                       # the bundled report
   fahras index report-2023.ar.txt report-2024.ar.txt --index ./my-index
-  fahras index reports/                # a folder of .txt, .docx and .pdf reports
+  fahras index reports/                # a folder: UN reports, numbered or plain texts, Markdown
   fahras index --add new-report.en.pdf # add or replace one report, keep the others
   fahras index --remove report-2023.ar # remove one report
+  fahras index --replace               # back to the bundled report alone (removes the others)
   fahras index reports/ --backend milvus --uri ./fahras.db         # Milvus Lite file
   fahras index reports/ --backend milvus --uri http://milvus:19530 # Milvus server/cluster
   fahras index --model /models/multilingual-e5-base
+
+With paths, the index becomes exactly those documents (unchanged texts are not embedded
+again). Without a path it is the bundled report; if the index holds documents you added,
+nothing is changed: the command says what would be removed and asks for --replace.
+A file that cannot be read (not UTF-8, a scanned PDF, ...) is skipped and named on stderr
+("fahras: skipped PATH: reason"; --json lists them under "skipped"); the rest is indexed.
+
+exit status: 0 indexed; 3 indexed, but some files were skipped; 1 nothing indexed (an
+error; the previous index is unchanged); 2 a usage error (nothing changed).
 """,
     "passages": """\
 examples:
@@ -297,27 +307,36 @@ def cmd_index(args) -> int:
     if args.add or args.remove:
         from fahras.index.incremental import update_index
 
-        if args.paths:
+        if args.paths or args.replace:
             raise UsageError("give either report paths (the whole corpus) or --add/--remove "
-                             "(changes to the current index), not both")
+                             "(changes to the current index), not both"
+                             if args.paths else "--replace is for `fahras index` without a "
+                             "path (back to the bundled report); not with --add/--remove")
         manifest = update_index(args.index, add=args.add or (), remove=args.remove or (),
-                                model=args.model, progress=_progress())
+                                model=args.model, progress=True)
     else:
+        # Progress on stderr, as lines when it is not a terminal (index/progress.py).
         manifest = build_index(args.paths or None, index_dir=args.index, model=args.model,
-                               progress=_progress())
+                               progress=True, replace=args.replace)
+    skipped = manifest.get("skipped") or []
+    for s in skipped:
+        kept = " (the version indexed before is kept)" if s.get("kept") else ""
+        print(_terminal_safe(f"fahras: skipped {s['path']}: {s['reason']}{kept}"),
+              file=sys.stderr)
     summary = {
         "path": manifest["path"], "documents": [d["id"] for d in manifest["documents"]],
         "passages": manifest["n_passages"], "sentences": manifest["n_sentences"],
         "model": manifest["model"]["name"], "seconds": manifest["build_seconds"],
-        "changes": manifest.get("changes"),
+        "changes": manifest.get("changes"), "skipped": skipped,
     }
     if _want_json(args):
         _print_json(summary)
     else:
         print(f"Indexed {summary['passages']} passages ({summary['sentences']} sentences) of "
               f"{', '.join(summary['documents'])} with {summary['model']} in "
-              f"{summary['seconds']} s -> {summary['path']}")
-    return 0
+              f"{summary['seconds']} s -> {summary['path']}"
+              + (f"; {len(skipped)} file(s) skipped" if skipped else ""))
+    return 3 if skipped else 0  # 3: indexed, but some files could not be read (see --help)
 
 
 def cmd_passages(args) -> int:
@@ -478,12 +497,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build the index (default: the bundled report)",
                        formatter_class=fmt, epilog=EXAMPLES["index"])
-    p.add_argument("paths", nargs="*", help="report files (UTF-8 text, .docx, .pdf) or folders of "
-                   "them: the whole corpus (unchanged texts are not embedded again)")
+    p.add_argument("paths", nargs="*", help="document files (UTF-8 text, .docx, .pdf) or folders "
+                   "of them: the whole corpus (unchanged texts are not embedded again)")
     p.add_argument("--add", action="append", metavar="PATH",
                    help="add or replace this report (file or folder) in the current index")
     p.add_argument("--remove", action="append", metavar="DOC",
                    help="remove this document (its id) from the current index")
+    p.add_argument("--replace", action="store_true",
+                   help="without a path: rebuild with the bundled report even though the index "
+                   "holds other documents (they are removed)")
     _backend(p)
     _common(p)
     p.set_defaults(func=cmd_index)

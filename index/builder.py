@@ -1,23 +1,26 @@
-"""Building an index from report files, and checking that an index fits the model in use.
+"""Building an index from document files, and checking that an index fits the model in use.
 
-``build_index`` parses the reports into passages, analyzes their terms (the same analyzer the
-queries go through), embeds passages and their sentences once with the model's ``passage``
-prompt, and writes everything as a new generation of the index folder (see
-:mod:`fahras.index.store`).
+``build_index`` reads the documents into passages (a file that cannot be read is skipped and
+reported, :func:`read_documents`), analyzes their terms (the same analyzer the queries go
+through), embeds passages and their sentences once with the model's ``passage`` prompt, and
+writes everything as a new generation of the index folder (see :mod:`fahras.index.store`).
+
+Without paths it builds the bundled report, but never silently drops documents a user added:
+when the index holds others, :func:`check_default_rebuild` refuses unless ``replace``.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from fahras import config
-from fahras.errors import CorpusError, IndexError_
-from fahras.index import incremental, store
+from fahras.errors import CorpusError, IndexError_, UsageError
+from fahras.index import incremental, progress as prog, store
 from fahras.index.embedder import Embedder, get_embedder
 from fahras.index.report import Document
 from fahras.retrieval.arabic import NORMALIZER_VERSION, analyze
@@ -26,23 +29,96 @@ from fahras.testhooks import pause_at
 
 
 def _say(progress: bool, message: str) -> None:
-    if progress:
-        print(message, file=sys.stderr, flush=True)
+    prog.say(progress, message)
 
 
-def load_documents(paths: Sequence[str | Path] | None) -> list[Document]:
-    """Parse the given report files and folders of reports (.txt, .docx, .pdf; default: the
-    bundled report); refuse duplicates."""
+@dataclass(frozen=True)
+class Skipped:
+    """A file that could not be read: its path, why, and whether the index keeps the version
+    of it that it already held."""
+
+    path: str
+    reason: str
+    kept: bool = False
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "reason": self.reason, "kept": self.kept}
+
+
+def _reason(path: Path, error: CorpusError) -> str:
+    """The error's message without the path it starts with (the path is reported beside it)."""
+    message = str(error)
+    for prefix in (str(path), path.name):
+        if message.startswith(prefix):
+            return message[len(prefix):].lstrip(" :") or message
+    return message
+
+
+def _read(paths: Sequence[str | Path] | None
+          ) -> tuple[list[Document], list[Skipped], list[CorpusError]]:
     from fahras.index.loaders import expand_paths, load_document
 
-    paths = expand_paths(paths) if paths else [config.bundled_corpus()]
-    docs = [load_document(p) for p in paths]
+    files = expand_paths(paths) if paths else [config.bundled_corpus()]
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    errors: list[CorpusError] = []
+    for path in files:
+        try:
+            docs.append(load_document(path))
+        except CorpusError as e:
+            errors.append(e)
+            skipped.append(Skipped(str(path), _reason(Path(path), e)))
     seen: dict[str, str] = {}
     for d in docs:
         if d.id in seen:
             raise CorpusError(f"two reports have the same name {d.id!r}: {seen[d.id]} and {d.source}")
         seen[d.id] = d.source
+    return docs, skipped, errors
+
+
+def read_documents(paths: Sequence[str | Path] | None) -> tuple[list[Document], list[Skipped]]:
+    """Parse the given files and folders (.txt, .docx, .pdf; default: the bundled report).
+    A file that cannot be read is skipped and returned with the reason; a path that does not
+    exist, two documents with one name, or no readable file at all is an error."""
+    docs, skipped, errors = _read(paths)
+    if not docs:
+        if len(errors) == 1:
+            raise errors[0]
+        raise CorpusError(f"none of the {len(errors)} files could be read: " + "; ".join(
+            f"{s.path}: {s.reason}" for s in skipped))
+    return docs, skipped
+
+
+def load_documents(paths: Sequence[str | Path] | None) -> list[Document]:
+    """Parse the given files and folders, refusing any file that cannot be read (with the
+    first such file's error); :func:`read_documents` skips them instead."""
+    docs, _, errors = _read(paths)
+    if errors:
+        raise errors[0]
     return docs
+
+
+def check_default_rebuild(index_dir: Path, replace: bool = False) -> None:
+    """Refuse to rebuild ``index_dir`` with the bundled report alone when it holds documents a
+    user added (they would be removed), unless ``replace``. A missing or unreadable index
+    holds nothing to protect."""
+    from fahras.index.report import doc_id_for
+
+    if replace or not store.exists(index_dir):
+        return
+    try:
+        _, manifest = store.read_manifest(index_dir)
+    except IndexError_:
+        return
+    bundled = doc_id_for(config.bundled_corpus())
+    added = [d.get("id") for d in manifest.get("documents") or [] if d.get("id") != bundled]
+    if added:
+        shown = ", ".join(map(str, added[:5])) + (f" and {len(added) - 5} more" if len(added) > 5 else "")
+        raise UsageError(
+            f"the index at {index_dir} holds {len(added)} document(s) besides the bundled report "
+            f"({shown}); `fahras index` without a path would rebuild it with the bundled report "
+            "alone and remove them, so nothing was changed. Give the documents to index "
+            "(fahras index PATH...), or add --replace to rebuild with the bundled report alone")
 
 
 def corpus_hash(docs: Sequence[Document]) -> str:
@@ -62,7 +138,7 @@ def prepare(docs: Sequence[Document], embedder: Embedder, progress: bool = False
     sentences = np.asarray(rows, dtype=np.int32).reshape(-1, 3)
     texts = [p.text for p in passages] + [passages[i].text[a:b] for i, a, b in rows]
     _say(progress, f"Embedding {len(passages)} passages and {len(rows)} sentences with {embedder.name}...")
-    vectors = embedder.encode_documents(texts, progress=progress)
+    vectors = prog.encode_documents(embedder, texts, progress)
     return store.IndexData(
         documents=[d.metadata() for d in docs], passages=passages, terms=terms,
         vectors=vectors[: len(passages)], sentences=sentences,
@@ -73,25 +149,46 @@ def prepare(docs: Sequence[Document], embedder: Embedder, progress: bool = False
 def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path | None = None,
                 model: str | None = None, progress: bool = False,
                 before_switch: Callable[[Path], None] | None = None,
-                reuse: bool = True) -> dict:
-    """Build (or rebuild) the index; returns its manifest. The previous index stays in use
-    until the new one is completely written. With ``reuse`` (the default) the vectors and
-    terms of texts the current generation already holds are reused, not computed again."""
+                reuse: bool = True, replace: bool = False) -> dict:
+    """Build (or rebuild) the index with exactly the documents of ``paths`` (default: the
+    bundled report, see :func:`check_default_rebuild`); returns its manifest, with
+    ``skipped``: the files that could not be read (a skipped file the index already held keeps
+    its indexed version). The previous index stays in use until the new one is completely
+    written. With ``reuse`` (the default) the vectors and terms of texts the current generation
+    already holds are reused, not computed again."""
+    from fahras.index.report import doc_id_for
+
     t0 = time.perf_counter()
     index_dir = Path(index_dir) if index_dir else config.default_index_dir()
-    _say(progress, "Reading the report(s)...")
-    docs = load_documents(paths)
+    if not paths:
+        check_default_rebuild(index_dir, replace)
+    terminal = prog.on_terminal()
+    _say(progress and terminal, "Reading the documents...")
+    docs, skipped = read_documents(paths)
+    _say(progress, f"Read {len(docs)} document(s): {sum(len(d.passages) for d in docs):,} "
+                   f"passages" + (f"; {len(skipped)} file(s) skipped" if skipped else ""))
     pause_at("parsed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
-    embedder = get_embedder(model, progress=progress)
+    _say(progress and not terminal and config.model_spec(model) != "hash",
+         "Loading the embedding model (the first run converts it: a minute or two)...")
+    embedder = get_embedder(model, progress=progress and terminal)
     # Reuse the current generation's vectors and terms of unchanged texts (index/incremental.py).
     previous = incremental.previous_data(index_dir, embedder) if reuse else None
-    data, changes, entries = incremental.prepare(docs, embedder, previous, progress=progress)
+    units: list[Document | str] = list(docs)
+    if skipped and previous is not None:  # nothing indexed before is lost
+        held = {d["id"] for d in previous.documents} - {d.id for d in docs}
+        for i, s in enumerate(skipped):
+            if doc_id_for(s.path) in held:
+                held.discard(doc_id_for(s.path))
+                units.append(doc_id_for(s.path))
+                skipped[i] = Skipped(s.path, s.reason, kept=True)
+    data, changes, entries = incremental.prepare(units, embedder, previous, progress=progress)
     manifest = incremental.manifest_for(data, entries, embedder, changes)
     _say(progress, f"Writing the index to {index_dir}...")
     gen = store.write_index(index_dir, data, manifest, before_switch=before_switch)
     manifest = store.read_manifest(index_dir)[1]
     manifest["path"] = str(gen)
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
+    manifest["skipped"] = [s.to_json() for s in skipped]
     return manifest
 
 

@@ -19,7 +19,6 @@ passages, terms and vectors are carried over from the current generation as they
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from fahras.errors import CorpusError, IndexError_, UsageError
-from fahras.index import store
+from fahras.index import progress as progress_lines, store
 from fahras.index.embedder import Embedder
 from fahras.index.report import PARSER_VERSION, Document, Passage
 from fahras.retrieval.arabic import NORMALIZER_VERSION, analyze
@@ -69,8 +68,7 @@ def previous_data(index_dir: Path, embedder: Embedder) -> store.IndexData | None
 
 
 def _say(progress: bool, message: str) -> None:
-    if progress:
-        print(message, file=sys.stderr, flush=True)
+    progress_lines.say(progress, message)
 
 
 class _Cache:
@@ -178,7 +176,7 @@ def prepare(docs: Sequence[Document | str], embedder: Embedder,
         _say(progress, f"Embedding {len(todo)} new texts with {embedder.name} "
                        f"(reusing {changes.reused_texts})...")
         pause_at("embed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
-        fresh = embedder.encode_documents(todo, progress=progress)
+        fresh = progress_lines.encode_documents(embedder, todo, progress)
         cache.vectors.update(zip(todo, fresh))
     dim = embedder.dim
 
@@ -219,22 +217,27 @@ def update_index(index_dir: str | Path | None = None, add: Sequence[str | Path] 
                  remove: Sequence[str] = (), model: str | None = None,
                  progress: bool = False) -> dict:
     """Add or replace the documents in ``add`` (files or folders) and remove the documents
-    whose ids are in ``remove``, keeping every other document of the index as it is."""
+    whose ids are in ``remove``, keeping every other document of the index as it is. A file
+    of ``add`` that cannot be read is skipped (listed in the result's ``skipped``; the index
+    keeps any version of it that it held)."""
     from fahras import config
-    from fahras.index.builder import check_compatible, load_documents
+    from fahras.index.builder import Skipped, check_compatible, read_documents
     from fahras.index.embedder import get_embedder, identity
+    from fahras.index.report import doc_id_for
 
     t0 = time.perf_counter()
     index_dir = Path(index_dir) if index_dir else config.default_index_dir()
     _, manifest = store.read_manifest(index_dir)
     name, sha, _ = identity(model)
     check_compatible(index_dir, manifest, name, sha)
-    new_docs = load_documents(add) if add else []
-    embedder = get_embedder(model, progress=progress)
+    new_docs, skipped = read_documents(add) if add else ([], [])
+    embedder = get_embedder(model, progress=progress and progress_lines.on_terminal())
     previous = previous_data(index_dir, embedder)
     if previous is None:
         raise IndexError_(f"the index at {index_dir} cannot be updated; {store.REBUILD_HINT}")
     existing = [d["id"] for d in previous.documents]
+    skipped = [Skipped(s.path, s.reason, kept=doc_id_for(s.path) in existing
+                       and doc_id_for(s.path) not in remove) for s in skipped]
     unknown = [r for r in remove if r not in existing]
     if unknown:
         raise UsageError(f"there is no document {unknown[0]!r} in the index (documents: "
@@ -253,6 +256,7 @@ def update_index(index_dir: str | Path | None = None, add: Sequence[str | Path] 
     out = store.read_manifest(index_dir)[1]
     out["path"] = str(gen)
     out["build_seconds"] = round(time.perf_counter() - t0, 2)
+    out["skipped"] = [s.to_json() for s in skipped]
     return out
 
 

@@ -349,11 +349,12 @@ def test_unreadable_corpus_files_are_refused_with_a_message(tmp_path, capsys, na
     hardening.record("corpus", file=name, refused=True, message=err.strip()[len("fahras: error: "):])
 
 
-def test_a_bad_file_among_good_ones_leaves_the_index_as_it_was(copy, pristine, tmp_path, capsys):
+def test_a_bad_file_among_good_ones_is_skipped_and_named(copy, pristine, tmp_path, capsys):
     bad = _write(tmp_path / "broken.pdf", b"%PDF-1.4 broken")
     from fahras.config import bundled_corpus
 
     code = cli.main(["index", str(bundled_corpus()), str(bad), "--index", str(copy),
                      "--model", "hash"])
-    assert code == 1 and "broken.pdf is not a readable PDF" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 3 and f"fahras: skipped {bad}: is not a readable PDF" in err
     assert _answers(Searcher.open(copy, model="hash", build_if_missing=False)) == pristine[1]
