@@ -53,7 +53,7 @@ report does not answer, "found" is false and the closest passages are still list
 examples:
   fahras index                       # the bundled report
   fahras index report-2023.ar.txt report-2024.ar.txt --index ./my-index
-  fahras index reports/                # a folder: UN reports, numbered or plain texts, Markdown
+  fahras index reports/                # a folder: UN reports, numbered or plain texts
   fahras index --add new-report.en.pdf # add or replace one report, keep the others
   fahras index --remove report-2023.ar # remove one report
   fahras index --replace               # back to the bundled report alone (removes the others)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,7 @@ class Skipped:
     path: str
     reason: str
     kept: bool = False
+    error: CorpusError | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict:
         return {"path": self.path, "reason": self.reason, "kept": self.kept}
@@ -54,47 +55,48 @@ def _reason(path: Path, error: CorpusError) -> str:
     return message
 
 
-def _read(paths: Sequence[str | Path] | None
-          ) -> tuple[list[Document], list[Skipped], list[CorpusError]]:
+def read_corpus(paths: Sequence[str | Path] | None) -> list[Document | Skipped]:
+    """Every file of the given files and folders (.txt, .docx, .pdf; default: the bundled
+    report), in order: parsed, or skipped with the reason it cannot be read. A path that does
+    not exist, two documents with one name, or no readable file at all is an error."""
     from fahras.index.loaders import expand_paths, load_document
 
     files = expand_paths(paths) if paths else [config.bundled_corpus()]
-    docs: list[Document] = []
-    skipped: list[Skipped] = []
-    errors: list[CorpusError] = []
+    out: list[Document | Skipped] = []
     for path in files:
         try:
-            docs.append(load_document(path))
+            out.append(load_document(path))
         except CorpusError as e:
-            errors.append(e)
-            skipped.append(Skipped(str(path), _reason(Path(path), e)))
+            out.append(Skipped(str(path), _reason(Path(path), e), error=e))
+    skipped = [s for s in out if isinstance(s, Skipped)]
+    if len(skipped) == len(out):
+        if len(skipped) == 1:
+            raise skipped[0].error
+        raise CorpusError(f"none of the {len(skipped)} files could be read: " + "; ".join(
+            f"{s.path}: {s.reason}" for s in skipped))
     seen: dict[str, str] = {}
-    for d in docs:
-        if d.id in seen:
-            raise CorpusError(f"two reports have the same name {d.id!r}: {seen[d.id]} and {d.source}")
-        seen[d.id] = d.source
-    return docs, skipped, errors
+    for d in out:
+        if isinstance(d, Document):
+            if d.id in seen:
+                raise CorpusError(
+                    f"two reports have the same name {d.id!r}: {seen[d.id]} and {d.source}")
+            seen[d.id] = d.source
+    return out
 
 
 def read_documents(paths: Sequence[str | Path] | None) -> tuple[list[Document], list[Skipped]]:
-    """Parse the given files and folders (.txt, .docx, .pdf; default: the bundled report).
-    A file that cannot be read is skipped and returned with the reason; a path that does not
-    exist, two documents with one name, or no readable file at all is an error."""
-    docs, skipped, errors = _read(paths)
-    if not docs:
-        if len(errors) == 1:
-            raise errors[0]
-        raise CorpusError(f"none of the {len(errors)} files could be read: " + "; ".join(
-            f"{s.path}: {s.reason}" for s in skipped))
-    return docs, skipped
+    """:func:`read_corpus`, as the documents read and the files skipped."""
+    read = read_corpus(paths)
+    return ([d for d in read if isinstance(d, Document)],
+            [s for s in read if isinstance(s, Skipped)])
 
 
 def load_documents(paths: Sequence[str | Path] | None) -> list[Document]:
     """Parse the given files and folders, refusing any file that cannot be read (with the
     first such file's error); :func:`read_documents` skips them instead."""
-    docs, _, errors = _read(paths)
-    if errors:
-        raise errors[0]
+    docs, skipped = read_documents(paths)
+    if skipped:
+        raise skipped[0].error
     return docs
 
 
@@ -164,7 +166,9 @@ def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path
         check_default_rebuild(index_dir, replace)
     terminal = prog.on_terminal()
     _say(progress and terminal, "Reading the documents...")
-    docs, skipped = read_documents(paths)
+    read = read_corpus(paths)
+    docs = [d for d in read if isinstance(d, Document)]
+    skipped = [s for s in read if isinstance(s, Skipped)]
     _say(progress, f"Read {len(docs)} document(s): {sum(len(d.passages) for d in docs):,} "
                    f"passages" + (f"; {len(skipped)} file(s) skipped" if skipped else ""))
     pause_at("parsed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
@@ -173,14 +177,21 @@ def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path
     embedder = get_embedder(model, progress=progress and terminal)
     # Reuse the current generation's vectors and terms of unchanged texts (index/incremental.py).
     previous = incremental.previous_data(index_dir, embedder) if reuse else None
-    units: list[Document | str] = list(docs)
-    if skipped and previous is not None:  # nothing indexed before is lost
-        held = {d["id"] for d in previous.documents} - {d.id for d in docs}
-        for i, s in enumerate(skipped):
-            if doc_id_for(s.path) in held:
-                held.discard(doc_id_for(s.path))
-                units.append(doc_id_for(s.path))
-                skipped[i] = Skipped(s.path, s.reason, kept=True)
+    # Nothing indexed before is lost: a skipped file the index held keeps its indexed version,
+    # in its place in the corpus.
+    held = {d["id"] for d in previous.documents} - {d.id for d in docs} if previous else set()
+    units: list[Document | str] = []
+    skipped = []
+    for d in read:
+        if isinstance(d, Document):
+            units.append(d)
+            continue
+        doc_id = doc_id_for(d.path)
+        if doc_id in held:
+            held.discard(doc_id)
+            units.append(doc_id)
+            d = Skipped(d.path, d.reason, kept=True)
+        skipped.append(d)
     data, changes, entries = incremental.prepare(units, embedder, previous, progress=progress)
     manifest = incremental.manifest_for(data, entries, embedder, changes)
     _say(progress, f"Writing the index to {index_dir}...")

@@ -3,7 +3,7 @@
 - :func:`expand_paths` turns the files and folders a user gives into the list of documents
   (folders are walked recursively, in name order; hidden files and other types are skipped).
 - :func:`load_document` reads one file with the loader for its type and parses it
-  (:func:`fahras.index.report.parse_report`): the English and the Arabic UN layouts.
+  (:func:`fahras.index.report.parse_report`: the UN layouts, numbered paragraphs, plain prose).
 - DOCX (python-docx): body paragraphs in order, after the first page's header (where UN
   documents print their symbol). Word's automatic paragraph numbering is not part of a
   paragraph's text, so it is rendered here (``1.``, ``(a)``, ``1-``, ``(أ)``) from the document's

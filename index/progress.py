@@ -3,7 +3,8 @@
 A build's steps are announced as lines (:func:`say`). Embedding, the long step, shows the
 embedder's own progress bar on a terminal; when standard error is not a terminal (a log file, a
 pipe, CI) a bar would be one long line of carriage returns, so :func:`encode_documents` embeds
-in chunks and prints one line per chunk instead ("embedded 320/1,600 texts (20%), 14 s").
+in chunks (longest texts first, as one call would order them) and prints one line per chunk
+instead ("embedded 320/1,600 texts (20%), 14 s").
 """
 
 from __future__ import annotations
@@ -39,12 +40,20 @@ def encode_documents(embedder, texts: Sequence[str], progress: bool) -> np.ndarr
     a line per chunk when standard error is not one."""
     if not progress or on_terminal():
         return embedder.encode_documents(texts, progress=progress)
+    # Longest first, as the embedder orders one call's texts itself: the chunks' batches then
+    # pad as little as one call's would.
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     size = chunk_size(len(texts))
     parts = []
     t0 = time.perf_counter()
     for start in range(0, len(texts), size):
-        parts.append(embedder.encode_documents(texts[start:start + size], progress=False))
-        done = min(start + size, len(texts))
+        chunk = [texts[i] for i in order[start:start + size]]
+        parts.append(embedder.encode_documents(chunk, progress=False))
+        done = start + len(chunk)
         say(True, f"  embedded {done:,}/{len(texts):,} texts ({done / len(texts):.0%}), "
                   f"{time.perf_counter() - t0:.0f} s")
-    return np.concatenate(parts, axis=0)
+    out = np.empty_like(parts[0], shape=(len(texts), parts[0].shape[1])) if parts else \
+        embedder.encode_documents(texts, progress=False)
+    if parts:
+        out[order] = np.concatenate(parts, axis=0)
+    return out
