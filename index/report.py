@@ -28,7 +28,6 @@ from fahras.index.document import (  # noqa: F401  (the public names of this mod
     Passage,
     version_key_for,
 )
-from fahras.index.layouts import parse as _parse
 
 # Bump when parsing changes what passages a text gives: incremental indexing re-reads documents.
 PARSER_VERSION = "3"
@@ -69,7 +68,9 @@ def doc_id_for(path: str | Path) -> str:
 
 def parse_report(text: str, doc_id: str, source: str = "") -> Document:
     """Parse a document's text (UN layouts, numbered paragraphs or prose: chosen from the text)."""
-    return _parse(text, doc_id, source)
+    from fahras.index.layouts import parse  # its patterns compile on first use, not on import
+
+    return parse(text, doc_id, source)
 
 
 def load_report(path: str | Path, doc_id: str | None = None) -> Document:
