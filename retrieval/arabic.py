@@ -209,6 +209,17 @@ then there their they them he she his her we our you your i me my can could shou
 shall may might must has have had any all some such each other also so if per via
 """.split()
 STOP_WORDS = frozenset(_AR_STOP) | frozenset(_EN_STOP)
+# Function and question words of spoken Arabic (Levantine, Egyptian, Gulf, Maghrebi) and of
+# chat English, normalized: topic-free in a question, though they are not in the index's stop
+# list (a text may use them as words). Queries skip them when measuring what they reach and
+# when correcting spelling («عايز» is not a typo of an index word).
+_QUERY_ONLY_STOP = """
+شو ايش شنو شلون ليش ليه وين فين امتي امتا ايه عايز عايزه عاوز عاوزه بدي بدنا ابغي ابغا ابي
+نبي نبغي اعرف هاد هادا هادي هيدا هيدي هيك هيكي كده كدا كدة دي ده دول اللي مين منو شي حاجه
+كيفاش واش علاش فاش بزاف تاع ديال شكون قديش اديش
+pls plz u ur wanna gonna gotta tell know need want give show please
+""".split()
+QUERY_STOP_WORDS = STOP_WORDS | frozenset(_QUERY_ONLY_STOP)
 
 
 @lru_cache(maxsize=1)

@@ -4,8 +4,14 @@
   Cormack, Clarke and Buettcher, "Reciprocal Rank Fusion outperforms Condorcet and individual
   rank learning methods" (SIGIR 2009) -- also pyserini's default (``rrf_k=60``).
 - :func:`interpolate`: weighted sum of per-run scores after min-max normalization
-  (pyserini's ``interpolation`` with ``alpha = 0.5`` by default; here the weights depend on the
-  query, see :mod:`fahras.retrieval.query`).
+  (pyserini's ``interpolation`` with ``alpha = 0.5`` by default); what Fahras falls back to with
+  an embedding model the fitted fusion was not fitted for (weights by script, see
+  :mod:`fahras.retrieval.query`);
+- :func:`softmax_linear` and :class:`FittedFusion`: the default, a linear model over the
+  evidence features of :mod:`fahras.retrieval.rank_features`, whose softmax over a query's
+  candidates is each candidate's probability of being the passage sought (a conditional logit,
+  McFadden 1974; fitted by ``tools/fit_fusion.py`` with cross-validation over the report's
+  question sets and two other corpora, held-out figures in docs/evaluation.md).
 
 Runs are mappings from a passage key to a score (higher is better); missing keys score as the
 run's minimum.
@@ -13,7 +19,13 @@ run's minimum.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
 
 RRF_K = 60
 ALPHA = 0.5
@@ -54,3 +66,47 @@ def interpolate(runs: Sequence[Mapping[str, float]], weights: Sequence[float]) -
     for key in keys:
         out[key] = sum(w * n.get(key, 0.0) for n, w in zip(normed, weights))
     return out
+
+
+def softmax_linear(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``softmax(features @ weights)`` over the rows (one query's candidates)."""
+    if not len(features):
+        return np.zeros(0)
+    z = features @ weights
+    z = np.exp(z - z.max())
+    return z / z.sum()
+
+
+MODEL_FILE = Path(__file__).parent / "data" / "fusion_model.json"
+
+
+@dataclass(frozen=True)
+class FittedFusion:
+    """Weights of the features named in ``features`` and the embedding model they hold for."""
+
+    features: tuple[str, ...]
+    weights: np.ndarray
+    embedding: str | None
+
+    @classmethod
+    def from_json(cls, d: dict) -> "FittedFusion":
+        return cls(tuple(d["features"]), np.asarray(d["weights"], dtype=np.float64),
+                   d.get("embedding"))
+
+    def to_json(self) -> dict:
+        return {"features": list(self.features),
+                "weights": [round(float(w), 6) for w in self.weights],
+                "embedding": self.embedding}
+
+    def holds_for(self, embedding: str, features: Sequence[str]) -> bool:
+        """Whether these weights apply: fitted with this embedding model, on these features."""
+        return embedding == self.embedding and tuple(features) == self.features
+
+
+@lru_cache(maxsize=1)
+def default_fusion() -> FittedFusion | None:
+    """The bundled fitted fusion, or None if the package has none."""
+    try:
+        return FittedFusion.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError):
+        return None

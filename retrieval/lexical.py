@@ -71,6 +71,10 @@ class LexicalIndex:
     def idf(self, term: str) -> float:
         return self._bm25.idf.get(term, 0.0)
 
+    def vocabulary(self):
+        """The index's terms."""
+        return self._postings.keys()
+
     def doc_freq(self, term: str) -> int:
         p = self._postings.get(term)
         return 0 if p is None else len(p[0])

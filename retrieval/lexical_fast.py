@@ -59,6 +59,10 @@ class FastLexicalIndex:
         a, b = self._indptr[tid], self._indptr[tid + 1]
         return self._indices[a:b], self._data[a:b]
 
+    def vocabulary(self):
+        """The index's terms."""
+        return self._vocab.keys()
+
     def doc_freq(self, term: str) -> int:
         tid = self._vocab.get(term)
         return 0 if tid is None else int(self._indptr[tid + 1] - self._indptr[tid])

@@ -6,8 +6,12 @@ One search:
 3. dense scores: the query embedded once with the model's ``query`` prompt; a passage scores
    the mean of its own cosine and its best sentence's cosine (a long paragraph is often about
    several things; its best sentence says whether one of them is the question's);
-4. fusion (:mod:`fahras.retrieval.fusion`): min-max normalized scores combined with weights that
-   depend on the query's script; a passage named by the query («التوصية 8») is put first.
+4. fusion (:mod:`fahras.retrieval.fusion`): each candidate passage's evidence (both sides'
+   scores, how much of the query each side reached, ranks, margins: see
+   :mod:`fahras.retrieval.rank_features`) weighed by the fitted linear model; its softmax over
+   the candidates is the passage's score (its probability of being the passage sought). With
+   an embedding model the fusion was not fitted for, min-max normalized scores are combined with
+   weights by the query's script. A passage named by the query («التوصية 8») is put first.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from fahras.index import store
 from fahras.index.report import KINDS, Passage
 from fahras.retrieval import fusion
 from fahras.retrieval import query as query_mod
+from fahras.retrieval import rank_features
 from fahras.retrieval.arabic import normalize
 from fahras.retrieval.corpus import CorpusMeta
 from fahras.retrieval.crosslingual import CrossLingualExpander
@@ -106,6 +111,7 @@ class Scored:
     notes: list[str]
     timings: dict[str, float]
     query_vector: np.ndarray | None = None
+    signals: rank_features.Signals | None = None  # hybrid mode: what the fusion weighed
 
     def order(self) -> list[int]:
         """Eligible passages, pinned first, then by fused score (ties: reading order)."""
@@ -152,6 +158,9 @@ class Searcher:
         # English query -> Arabic terms for the lexical side (glossary, names); None: no expansion.
         self.expander = CrossLingualExpander.for_searcher(self)
         self.corpus = CorpusMeta(data.documents, data.passages)  # citations, filters, versions
+        self._previous = rank_features.previous_passages(self.passages)
+        self._kinds = np.array([p.kind for p in self.passages])
+        self.fitted_fusion = fusion.default_fusion()  # None or another model: script weights
 
     def _graph_cache(self, name: str) -> Path | None:
         """Where an HNSW graph over the index's ``name`` vectors is kept between opens (beside
@@ -179,6 +188,15 @@ class Searcher:
         name, sha, _dim = identity(model)
         check_compatible(index_dir, manifest, name, sha)
         return cls(store.read_index(index_dir), model=model, index_dir=index_dir)
+
+    @property
+    def speller(self):
+        """Typo tolerance for Arabic query words the index lacks (built on first need)."""
+        if getattr(self, "_speller", None) is None:
+            from fahras.retrieval.spelling import Speller
+
+            self._speller = Speller(self.lexical.vocabulary(), self.lexical.doc_freq)
+        return self._speller
 
     @property
     def embedder(self):
@@ -211,18 +229,40 @@ class Searcher:
         return [i for i, p in enumerate(self.passages) if p.kind == kind and p.number == number]
 
     # -- scoring -------------------------------------------------------------------------
-    def dense_scores(self, qvec: np.ndarray) -> np.ndarray:
-        """Each passage's dense score: mean of its cosine and its best sentence's cosine."""
+    def dense_parts(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each passage's cosine with the query, and its best sentence's (its own cosine for a
+        passage without sentences)."""
         passage_cos = self.dense.scores(qvec)
         if self.sentence_dense is None:
-            return passage_cos
+            return passage_cos, passage_cos.copy()
         sent_cos = self.sentence_dense.scores(qvec)
         best = np.full(len(self.passages), -np.inf)
         np.maximum.at(best, self.sentence_rows[:, 0], sent_cos)
-        has = np.isfinite(best)
-        out = passage_cos.copy()
-        out[has] = PASSAGE_VS_SENTENCE * passage_cos[has] + (1 - PASSAGE_VS_SENTENCE) * best[has]
-        return out
+        return passage_cos, np.where(np.isfinite(best), best, passage_cos)
+
+    def dense_scores(self, qvec: np.ndarray) -> np.ndarray:
+        """Each passage's dense score: mean of its cosine and its best sentence's cosine."""
+        passage_cos, best = self.dense_parts(qvec)
+        return PASSAGE_VS_SENTENCE * passage_cos + (1 - PASSAGE_VS_SENTENCE) * best
+
+    def fusion_applies(self) -> bool:
+        """Whether the fitted fusion holds for this searcher's embedding model."""
+        f = self.fitted_fusion
+        return f is not None and f.holds_for(getattr(self.embedder, "name", None),
+                                             rank_features.FEATURES)
+
+    def signals(self, analysis: QueryAnalysis, expansions: list[dict], terms: dict,
+                lexical: np.ndarray, passage_cos: np.ndarray,
+                sentence_cos: np.ndarray) -> rank_features.Signals:
+        return rank_features.Signals(
+            lexical, passage_cos, sentence_cos, terms,
+            rank_features.reach(analysis, expansions, self.lexical.doc_freq), analysis.latin,
+            rank_features.kinds_named(analysis.normalized))
+
+    def features(self, sig: rank_features.Signals, eligible: np.ndarray):
+        """The candidates of a query and their feature matrix (what the fitted fusion weighs)."""
+        rows = rank_features.candidates(eligible, sig)
+        return rows, rank_features.matrix(sig, rows, self.lexical, self._previous, self._kinds)
 
     def lexical_query(self, analysis: QueryAnalysis, expansions: list[dict]) -> dict[str, float]:
         """Weighted lexical terms: all of an Arabic query's; a Latin query's specific ones, plus
@@ -256,6 +296,8 @@ class Searcher:
         timings: dict[str, float] = {}
         notes: list[str] = []
         expansions = self.expander(analysis) if (self.expander and mode != "dense") else []
+        if mode != "dense" and analysis.script == "arabic":
+            expansions = expansions + self.speller.corrections(q)
 
         n = len(self.passages)
         eligible = np.ones(n, dtype=bool)
@@ -274,6 +316,7 @@ class Searcher:
 
         lexical = np.zeros(n)
         strongest = 0.0  # the largest weight of a query term the index has
+        query_terms: dict[str, float] = {}
         if mode in ("hybrid", "lexical"):
             t = time.perf_counter()
             query_terms = self.lexical_query(analysis, expansions)
@@ -288,16 +331,24 @@ class Searcher:
             qvec = self.encode_query(q)
             timings["encode_ms"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
-            dense = self.dense_scores(qvec)
+            passage_cos, sentence_cos = self.dense_parts(qvec)
+            dense = PASSAGE_VS_SENTENCE * passage_cos + (1 - PASSAGE_VS_SENTENCE) * sentence_cos
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
 
         idx = np.flatnonzero(eligible)
         fused = np.zeros(n)
+        sig = None
+        if mode == "hybrid":
+            sig = self.signals(analysis, expansions, query_terms, lexical, passage_cos,
+                               sentence_cos)
         if len(idx):
             if mode == "lexical":
                 fused[idx] = lexical[idx]
             elif mode == "dense":
                 fused[idx] = dense[idx]
+            elif self.fusion_applies():
+                rows, feats = self.features(sig, eligible)
+                fused[rows] = fusion.softmax_linear(feats, self.fitted_fusion.weights)
             else:
                 w = query_mod.fusion_weights(
                     analysis, strongest if lexical[idx].max(initial=0) > 0 else 0.0)
@@ -317,7 +368,7 @@ class Searcher:
         pinned += sorted(citing - set(pinned), key=lambda i: (-fused[i], i))
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return Scored(analysis, fused, lexical, dense, eligible, pinned, expansions, notes,
-                      timings, qvec)
+                      timings, qvec, sig)
 
     def search(self, query: str, k: int = 10, *, kinds=DEFAULT_KINDS, parts=None, docs=None,
                mode: str = "hybrid", years=None, langs=None) -> SearchResult:

@@ -1,0 +1,218 @@
+"""Fit the fusion of lexical and dense evidence, with cross-validation over disjoint folds.
+
+    python tools/fit_fusion.py                      # held-out and in-sample tables
+    python tools/fit_fusion.py --write              # and store retrieval/data/fusion_model.json
+
+What it fits: the weights of :data:`fahras.retrieval.rank_features.FEATURES` in a conditional
+logit -- for each question, the softmax of ``features @ weights`` over its candidate passages
+is the probability of each being the passage sought; the weights maximize the log-probability
+of the right passages (L2-regularized, L-BFGS). The questions:
+
+- the bundled report's question sets (``--report-sets``; default ../shared/eval/dev.tsv,
+  dev-broad.tsv, tests/data/heldout.tsv, tests/data/answerable_more.tsv, tests/data/names.tsv);
+- other corpora (``--corpus DOCS_FOLDER:QUESTIONS``; default the two corpora of
+  ../shared/corpora), indexed once into ``$FAHRAS_HOME/fit-indexes/``.
+
+Folds (5): a report question by a hash of its id; a corpus question by its passage's document
+(documents sorted by id, taken in turn), so no document of a held-out fold is ever seen in
+training. Each fold is predicted by weights fitted on the other four: the *held-out* table; the
+*in-sample* one uses the weights fitted on everything (what ``--write`` stores). Questions that
+name a passage («التوصية 8») are ranked by that rule, not by the fusion, and are left out.
+
+Features are computed by the product's own code (:meth:`Searcher.score` and
+:meth:`Searcher.features`) and cached per question file in ``$FAHRAS_HOME/fit-cache/``
+(keyed by the index, the file and the feature list), so a refit takes seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+DEFAULT_REPORT_SETS = (
+    SHARED / "eval" / "dev.tsv", SHARED / "eval" / "dev-broad.tsv",
+    REPO / "tests" / "data" / "heldout.tsv", REPO / "tests" / "data" / "answerable_more.tsv",
+    REPO / "tests" / "data" / "names.tsv",
+)
+DEFAULT_CORPORA = tuple(f"{SHARED / 'corpora' / c / 'docs'}:{SHARED / 'corpora' / c / 'questions.tsv'}"
+                        for c in ("xquad-ar-dev", "arcd-dev"))
+FOLDS = 5
+L2 = 3e-4
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _code_version() -> str:
+    """A hash of the retrieval code: cached features are recomputed when it changes."""
+    h = hashlib.sha256()
+    for f in sorted((REPO / "retrieval").rglob("*.py")):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def corpus_index(docs: Path, model: str | None) -> Path:
+    """An index of a corpus folder, built once under $FAHRAS_HOME/fit-indexes/."""
+    from fahras import config
+    from fahras.index import store
+    from fahras.index.builder import build_index
+
+    key = hashlib.sha256(str(docs.resolve()).encode()).hexdigest()[:12]
+    path = config.home() / "fit-indexes" / f"{docs.parent.name}-{key}"
+    if not store.exists(path):
+        print(f"indexing {docs} -> {path}", file=sys.stderr)
+        build_index([str(docs)], index_dir=path, model=model, progress=False)
+    return path
+
+
+def question_rows(searcher, questions, group: str, folds_by: str) -> list[dict]:
+    """Features, relevance and fold of every answerable question that the fusion ranks."""
+    from fahras.retrieval.evaluate import is_relevant
+
+    docs = sorted({p.doc for p in searcher.passages})
+    doc_fold = {d: i % FOLDS for i, d in enumerate(docs)}
+    out = []
+    for q in questions:
+        if not q.answerable or not q.anchors:
+            continue
+        scored = searcher.score(q.query)
+        if scored.pinned or scored.signals is None:
+            continue
+        rows, feats = searcher.features(scored.signals, scored.eligible)
+        rel = np.array([is_relevant(searcher.passages[i].text, q.anchors) for i in rows])
+        if not rel.any():
+            continue
+        if folds_by == "id":
+            fold = int(hashlib.md5(q.id.encode()).hexdigest(), 16) % FOLDS
+        else:
+            fold = doc_fold[searcher.passages[int(rows[np.flatnonzero(rel)[0]])].doc]
+        out.append({"id": q.id, "lang": q.lang, "kind": q.kind, "group": group, "fold": fold,
+                    "F": feats, "y": rel})
+    return out
+
+
+def cached_rows(searcher, index_dir: Path, path: Path, group: str, folds_by: str) -> list[dict]:
+    from fahras import config
+    from fahras.index import store
+    from fahras.retrieval.evaluate import load_questions
+    from fahras.retrieval.rank_features import FEATURES
+
+    _, manifest = store.read_manifest(index_dir)
+    key = hashlib.sha256(json.dumps([manifest.get("path"), _sha(path), FEATURES, group,
+                                     folds_by, _code_version()]).encode()).hexdigest()[:20]
+    cache = config.home() / "fit-cache" / f"{path.stem}-{key}.npz"
+    if cache.exists():
+        z = np.load(cache, allow_pickle=False)
+        meta = json.loads(str(z["meta"]))
+        return [dict(m, F=z[f"F{i}"], y=z[f"y{i}"]) for i, m in enumerate(meta)]
+    rows = question_rows(searcher, load_questions(path), group, folds_by)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {f"F{i}": r["F"] for i, r in enumerate(rows)}
+    arrays.update({f"y{i}": r["y"] for i, r in enumerate(rows)})
+    meta = [{k: v for k, v in r.items() if k not in ("F", "y")} for r in rows]
+    np.savez_compressed(cache, meta=json.dumps(meta, ensure_ascii=False), **arrays)
+    return rows
+
+
+def loss(w: np.ndarray, rows: list[dict], l2: float) -> tuple[float, np.ndarray]:
+    """Mean negative log-probability of the right passages, and its gradient."""
+    total, grad = 0.0, np.zeros_like(w)
+    for r in rows:
+        z = r["F"] @ w
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        py = float(p[r["y"]].sum())
+        total -= np.log(max(py, 1e-12))
+        grad -= (np.where(r["y"], p, 0.0) / max(py, 1e-12) - p) @ r["F"]
+    n = max(len(rows), 1)
+    return total / n + l2 * float(w @ w), grad / n + 2 * l2 * w
+
+
+def fit(rows: list[dict], l2: float = L2) -> np.ndarray:
+    from scipy.optimize import minimize
+
+    w0 = np.zeros(rows[0]["F"].shape[1])
+    return minimize(loss, w0, args=(rows, l2), jac=True, method="L-BFGS-B").x
+
+
+def first_rank(r: dict, w: np.ndarray) -> int:
+    order = np.argsort(-(r["F"] @ w), kind="stable")
+    return int(np.flatnonzero(r["y"][order])[0]) + 1
+
+
+def table(ranks: dict) -> str:
+    lines = ["| set | lang | n | hit@1 | hit@5 |", "|---|---|---|---|---|"]
+    for (group, lang), rs in sorted(ranks.items()):
+        rs = np.array(rs)
+        lines.append(f"| {group} | {lang} | {len(rs)} | {np.mean(rs == 1):.3f} | "
+                     f"{np.mean(rs <= 5):.3f} |")
+    return "\n".join(lines)
+
+
+def cross_validate(rows: list[dict], l2: float = L2) -> dict:
+    ranks = defaultdict(list)
+    for f in range(FOLDS):
+        train = [r for r in rows if r["fold"] != f]
+        w = fit(train, l2)
+        for r in rows:
+            if r["fold"] == f:
+                ranks[(r["group"], r["lang"])].append(first_rank(r, w))
+    return ranks
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--report-sets", nargs="*", type=Path, default=list(DEFAULT_REPORT_SETS))
+    ap.add_argument("--corpus", action="append", metavar="DOCS:QUESTIONS",
+                    help="another corpus and its questions (default: ../shared/corpora)")
+    ap.add_argument("--index", type=Path, help="the bundled report's index (default: built)")
+    ap.add_argument("--model", help="embedding model (default e5-small)")
+    ap.add_argument("--l2", type=float, default=L2)
+    ap.add_argument("--write", action="store_true", help="store the fitted weights")
+    args = ap.parse_args(argv)
+
+    from fahras.retrieval import fusion
+    from fahras.retrieval.rank_features import FEATURES
+    from fahras.retrieval.searcher import Searcher
+    from fahras import config
+
+    rows: list[dict] = []
+    report_dir = args.index or config.default_index_dir()
+    report = Searcher.open(report_dir, model=args.model)
+    for path in args.report_sets:
+        group = "report:" + path.stem
+        rows += cached_rows(report, report_dir, path, group, "id")
+    for spec in args.corpus or DEFAULT_CORPORA:
+        docs, _, questions = spec.rpartition(":")
+        index_dir = corpus_index(Path(docs), args.model)
+        s = Searcher.open(index_dir, model=args.model, build_if_missing=False)
+        rows += cached_rows(s, index_dir, Path(questions), Path(docs).parent.name, "doc")
+    print(f"{len(rows)} questions, {len(FEATURES)} features, {FOLDS} folds, l2={args.l2}\n")
+    print("Held-out folds (weights fitted on the other folds):\n")
+    print(table(cross_validate(rows, args.l2)))
+    w = fit(rows, args.l2)
+    ins = defaultdict(list)
+    for r in rows:
+        ins[(r["group"], r["lang"])].append(first_rank(r, w))
+    print("\nIn-sample (weights fitted on all; what --write stores):\n")
+    print(table(ins))
+    model = fusion.FittedFusion(FEATURES, w, report.embedder.name)
+    print("\nweights:", json.dumps(dict(zip(FEATURES, np.round(w, 3).tolist()))))
+    if args.write:
+        fusion.MODEL_FILE.write_text(json.dumps(model.to_json(), indent=1) + "\n",
+                                     encoding="utf-8")
+        print(f"wrote {fusion.MODEL_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
