@@ -206,19 +206,25 @@ def _installed(folder: Path) -> ModelInfo | None:
 
 
 def _resolve_default(say: "_Reporter") -> ModelInfo:
+    """The converted default model, with its ONNX export (:mod:`fahras.index.onnx_export`):
+    converted and exported if either is missing or outdated."""
+    from fahras.index import onnx_export
+
     final = default_dir()
     info = _installed(final)
-    if info:
+    if info and onnx_export.installed(info):
         _tidy(final)
         return info
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         with _exclusive(final.parent / f"{DEFAULT_DIR}.lock", say):
             info = _installed(final)  # another process may have just finished it
-            if info:
-                return info
-            _remove_leftovers(final)
-            return _convert_and_install(final, say)
+            if not info:
+                _remove_leftovers(final)
+                info = _convert_and_install(final, say)
+            if not onnx_export.installed(info):
+                onnx_export.install(info, say)
+            return info
     except OSError as e:
         raise ModelError(f"cannot prepare the model under {final.parent}: "
                          f"{e.strerror or e}; set FAHRAS_HOME to a writable folder") from None
@@ -248,9 +254,9 @@ def _remove_leftovers(final: Path) -> None:
 
 
 def _tidy(final: Path) -> None:
-    """Remove leftovers of an interrupted conversion next to a ready model, if no other
-    process is converting right now (a directory listing when there are none)."""
-    if not fcntl or not any(final.parent.glob(f".{final.name}.*")):
+    """Remove leftovers of an interrupted conversion or export next to a ready model, if no
+    other process is converting right now (a directory listing when there are none)."""
+    if not fcntl or not any(final.parent.glob(f".{final.name}*")):  # the export's too
         return
     try:
         fd = os.open(final.parent / f"{DEFAULT_DIR}.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -258,7 +264,10 @@ def _tidy(final: Path) -> None:
         return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        from fahras.index.onnx_export import folder_for, remove_leftovers
+
         _remove_leftovers(final)
+        remove_leftovers(folder_for(final))
     except OSError:
         pass  # another process holds the lock: it cleans up itself
     finally:
