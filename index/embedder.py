@@ -155,6 +155,14 @@ class OnnxQueryEmbedder:
             self._encoder = OnnxEncoder(self.folder)
         return self._encoder
 
+    def warm_up(self) -> None:
+        """Make the session for many queries (a server): its weights pre-packed, which costs
+        a third of a second once and halves each query's time (fahras.index.onnx_encoder)."""
+        from fahras.index.onnx_encoder import OnnxEncoder
+
+        if self._encoder is None or not self._encoder.prepacked:
+            self._encoder = OnnxEncoder(self.folder, prepack=True)
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return _as_matrix(self.encoder.encode(list(texts), prompt="query"), self.dim)
 

