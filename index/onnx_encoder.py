@@ -88,7 +88,14 @@ class OnnxEncoder:
         for row, ids in enumerate(batch):
             input_ids[row, :len(ids)] = ids
             mask[row, :len(ids)] = 1
-        (hidden,) = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})
+        try:
+            (hidden,) = self._session.run(["last_hidden_state"],
+                                          {"input_ids": input_ids, "attention_mask": mask})
+        except Exception as e:  # a damaged graph or weights (onnxruntime's own error types)
+            from fahras.index.onnx_export import MODEL_FILE, REEXPORT
+
+            raise ModelError(f"the ONNX model {self.folder / MODEL_FILE} failed "
+                             f"({_first_line(e)}); {REEXPORT}") from None
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
