@@ -421,7 +421,9 @@ def cmd_model(args) -> int:
     from fahras.index import model as model_mod
 
     if args.bench:
-        _print_json(model_mod.benchmark(args.model))
+        from fahras.index.model_bench import benchmark
+
+        _print_json(benchmark(args.model))
         return 0
     info = model_mod.resolve(args.model, progress=_progress())
     if _want_json(args):

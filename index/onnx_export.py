@@ -20,9 +20,9 @@ Before it is installed, the export is verified against the sentence-transformers
 tokenizer must give ``tokenizers``' exact ids (and sentence-transformers' own cut of a text
 longer than the maximum length), and the embeddings of Arabic and English probes (queries and
 passages, one at a time and in a padded batch) a cosine of at least :data:`MIN_COSINE`;
-otherwise it is refused, with the file named. Writing is atomic, as for the conversion: a temporary folder beside the final one,
-the record last, fsync, one rename -- an export killed at any point leaves nothing that loads,
-and the next use exports again.
+otherwise it is refused, with the file named. Writing is atomic, as for the conversion: a
+temporary folder beside the final one, the record last, fsync, one rename -- an export killed
+at any point leaves nothing that loads, and the next use exports again.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Passages and queries go through exactly the same functions, so that «الأطف
 «الأَطْفَال» and «الأطفـــال» are one term, ``٢٠٢٤`` matches ``2024`` and ``پ`` matches ``ب``.
 
 Normalization is character by character, built on camel-tools (``normalize_unicode``, the
-``arclean`` character map on Arabic-block characters, ``dediac_ar``, alef / alef maqsura / teh marbuta normalization), plus:
+``arclean`` character map on Arabic-block characters, ``dediac_ar``, alef / alef maqsura / teh
+marbuta normalization; read from a generated table, :mod:`fahras.retrieval.camel_chars`, so
+that a search does not import camel-tools), plus:
 tatweel and format characters (zero-width, direction marks) removed, hamza seats (ؤ ئ) folded to
 their carrier, combining marks dropped (so Latin accents go too), case folded, every kind of
 space and control character turned into a plain space. Because it works per character, every

@@ -38,7 +38,6 @@ other issues; each is reported as met or missed.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import platform
 import shutil
@@ -54,7 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fahras.errors import FahrasError, UsageError
+from fahras.errors import UsageError
 from fahras.memory import own_peak_mb, peak_mb, rss_mb
 
 # The question asked by the cold-start runs (answerable: the report names who opened it).
@@ -340,9 +339,9 @@ class _environment:
 
 
 def measure_model(model: str) -> dict:
-    from fahras.index import model as model_mod
+    from fahras.index.model_bench import benchmark
 
-    return model_mod.benchmark(model)
+    return benchmark(model)
 
 
 def run_bench(index_dir: str | Path | None = None, model: str | None = None,

@@ -188,3 +188,11 @@ def test_cli_bench(hash_index_dir):
     assert out["latency"]["rounds"] == 1 and out["cold_start"]["n"] == 1
     r = _run(["bench", "--sizes", "1k"])
     assert r.returncode == 2 and b"not a comma-separated list" in r.stderr
+
+
+@pytest.mark.slow
+def test_serve_start_to_first_answer_is_measured(hash_index_dir):
+    from fahras.retrieval.startup_bench import measure_serve
+
+    out = measure_serve(hash_index_dir, "hash", runs=1)
+    assert out["n"] == 1 and 0.5 < out["p50_s"] < 300

@@ -256,3 +256,20 @@ def test_one_shot_search_imports_nothing_heavy(hash_index_dir):
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["code"] == 0 and out["hits"] == 10
     assert not set(HEAVY) & set(out["modules"]), set(HEAVY) & set(out["modules"])
+
+
+def test_oversubscription_is_measured_on_one_and_all_threads(tiny):
+    from types import SimpleNamespace
+
+    from fahras.retrieval.startup_bench import measure_oversubscription
+
+    folder, _ = tiny
+    searcher = SimpleNamespace(embedder=SimpleNamespace(folder=folder))
+    out = measure_oversubscription(searcher, ["ما دور القنصليات؟", "search and rescue"], 2,
+                                   rounds=2)
+    assert set(out) == {"queries", "busy", "threads_1", "threads_2"} and out["queries"] == 4
+    for key in ("threads_1", "threads_2"):
+        t = out[key]
+        assert 0 < t["quiet_p50_ms"] <= t["quiet_p95_ms"] and 0 < t["busy_p50_ms"]
+        assert t["busy_over_quiet"] == round(t["busy_p50_ms"] / t["quiet_p50_ms"], 2)
+    assert measure_oversubscription(SimpleNamespace(embedder=object()), ["x"], 2) is None
