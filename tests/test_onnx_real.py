@@ -118,7 +118,7 @@ def _linked_home(model_home: Path, home: Path) -> Path:
 
 
 def test_killed_export_at_every_stage_leaves_nothing_and_recovers(model_home, tmp_path,
-                                                                  monkeypatch):
+                                                                  monkeypatch, hardening):
     from test_crash_safety import _kill_at
 
     home = _linked_home(model_home, tmp_path / "home")
@@ -130,10 +130,14 @@ def test_killed_export_at_every_stage_leaves_nothing_and_recovers(model_home, tm
         assert not final.exists(), stage  # nothing half-made at the export's place
         leftovers = [p.name for p in final.parent.iterdir() if p.name.startswith(f".{final.name}")]
         assert leftovers, stage  # the killed process's temporary folder
+        hardening.record("kill", target="ONNX export", stage=stage, killed=True,
+                         half_folder_installed=False)
     monkeypatch.setenv("FAHRAS_HOME", str(home))
     info = model.resolve()
     assert onnx_export.installed(info) == final and onnx_export.verify_files(final)
     assert not [p for p in final.parent.iterdir() if p.name.startswith(f".{final.name}")]
+    hardening.record("kill", target="ONNX export", stage="next use", converted=True,
+                     same_sha256=onnx_export.read_record(final)["model_sha256"] == info.sha256)
 
 
 ONE_SHOT = """

@@ -268,6 +268,17 @@ def check_address(host: str, port: int) -> None:
             raise _port_error(host, port) from None
 
 
+def _no_self_check(demo) -> dict:
+    """Skip Gradio's launch self-check where it can be skipped: one HEAD request to the page
+    with a 3 s timeout, after which it refuses to start without a share link. On a busy machine
+    the first page takes longer than that, and the server died at start (seen in fahras bench
+    at a load average of 9 on 2 cores). The server is the same without it."""
+    import inspect
+
+    return {"_frontend": False} if "_frontend" in inspect.signature(demo.launch).parameters \
+        else {}
+
+
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, model=None,
           concurrency: int = DEFAULT_CONCURRENCY, progress: bool = False,
           max_queue: int = DEFAULT_MAX_QUEUE) -> None:
@@ -306,7 +317,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
                 prevent_thread_lock=True, show_error=False, footer_links=["api"],
                 run_history=False, enable_monitoring=False, ssr_mode=False, pwa=False,
                 mcp_server=False, theme=theme(), css=_static("fahras.css"), head=head_html(),
-                app_kwargs=apiguard_kwargs(),
+                app_kwargs=apiguard_kwargs(), **_no_self_check(demo),
             )
         except OSError:
             raise _port_error(host, port) from None
