@@ -510,8 +510,12 @@ def render_bench(out: dict) -> str:
     if sv and "error" in sv:
         lines.append(f"  fahras serve: not measured ({sv['error']})")
     elif sv:
+        said = sv.get("server_says_p50") or {}
+        parts = (f"; it says: index and model {said['index_and_model_s']:.1f} s, Gradio and "
+                 f"the interface {said['gradio_and_interface_s']:.1f} s"
+                 if len(said) == 2 else "")
         lines.append(f"  fahras serve to its first search result: p50 {sv['p50_s']:.2f} s, p95 "
-                     f"{sv['p95_s']:.2f} s ({sv['n']} runs)")
+                     f"{sv['p95_s']:.2f} s ({sv['n']} runs{parts})")
     ov = out.get("oversubscription")
     if ov:
         lines.append("single-query encoding, quiet and beside a CPU-bound process (p50 ms):")

@@ -196,3 +196,6 @@ def test_serve_start_to_first_answer_is_measured(hash_index_dir):
 
     out = measure_serve(hash_index_dir, "hash", runs=1)
     assert out["n"] == 1 and 0.5 < out["p50_s"] < 300
+    said = out["server_says_p50"]  # the server's own "Started in ..." line
+    assert set(said) == {"index_and_model_s", "gradio_and_interface_s"}
+    assert 0 < said["index_and_model_s"] + said["gradio_and_interface_s"] < out["p50_s"]

@@ -17,6 +17,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
@@ -297,6 +298,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
     if max_queue < 1:
         raise UsageError("--max-queue must be at least 1")
     check_address(host, port)
+    started = time.perf_counter()
 
     from fahras.retrieval.searcher import Searcher
 
@@ -305,6 +307,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     searcher = Searcher.open(index_dir, model=model, progress=progress)
     searcher.warm_up()
+    warmed = time.perf_counter()
     export_dir = Path(tempfile.mkdtemp(prefix="fahras-exports-"))
     try:
         demo = build_app(searcher, export_dir)
@@ -323,6 +326,9 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
             raise _port_error(host, port) from None
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
         print(f"Fahras is running on http://{shown}:{port}  (Ctrl+C to stop)", flush=True)
+        now = time.perf_counter()
+        print(f"Started in {now - started:.1f} s: index and model {warmed - started:.1f} s, "
+              f"Gradio and the interface {now - warmed:.1f} s", flush=True)
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(f"warning: listening on {host}: anyone who can reach this machine on port "
                   f"{port} can use the interface and its API (no login).", file=sys.stderr,
