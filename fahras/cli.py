@@ -93,9 +93,12 @@ examples:
   fahras bench --sizes 1000,10000,100000 --hnsw --milvus   # the scale curve to 100k
 
 Medians (p50) and p95 over repeated runs, on 2 cores by default, of: query encoding alone,
-search, ask (interleaved), their ratios; a fresh `fahras ask` to its first answer and its peak
-memory; the index build of the report; the model's encoding throughput; conversion and load
-(fahras model --bench); and how build time, latency and memory grow on synthetic corpora.
+search, ask (interleaved), their ratios; fresh `fahras search` and `fahras ask` processes
+(launch to exit, peak memory) beside a plain bm25s script over the same passages; `fahras
+serve` to its first answer; single-query encoding on 1 and 2 threads, quiet and beside a
+CPU-bound process; the index build of the report; the model's encoding throughput (all cores
+and 1 thread); conversion and load (fahras model --bench); and how build time, latency and
+memory grow on synthetic corpora.
 """,
     "serve": """\
 examples:
@@ -395,13 +398,24 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _threads(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"a number of threads, at least 1 (not {text!r})")
+    return n
+
+
 def cmd_bench(args) -> int:
     from fahras.retrieval.bench import render_bench, run_bench, settings_from
 
     settings = settings_from(args.quick, rounds=args.rounds, cold_runs=args.runs,
                              build_runs=args.runs, sizes=args.sizes, cores=args.cores,
                              hnsw=args.hnsw or None, milvus=args.milvus or None,
-                             model_bench=False if args.no_model_bench else None)
+                             model_bench=False if args.no_model_bench else None,
+                             serve=False if args.no_serve else None, threads=args.threads)
     questions = _read_queries(args.queries) if args.queries else None
     out = run_bench(args.index, model=args.model, settings=settings, questions=questions,
                     progress=_progress())
@@ -413,6 +427,8 @@ def cmd_bench(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    if args.threads is not None:  # read by fahras.config.query_threads
+        os.environ["FAHRAS_THREADS"] = str(args.threads)
     from fahras.ui.app import serve  # gradio is imported here only, never by other commands
 
     serve(host=args.host, port=args.port, index_dir=args.index, model=args.model,
@@ -424,7 +440,9 @@ def cmd_model(args) -> int:
     from fahras.index import model as model_mod
 
     if args.bench:
-        _print_json(model_mod.benchmark(args.model))
+        from fahras.index.model_bench import benchmark
+
+        _print_json(benchmark(args.model))
         return 0
     info = model_mod.resolve(args.model, progress=_progress())
     if _want_json(args):
@@ -547,6 +565,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--milvus", action="store_true", help="scale curve: also Milvus Lite")
     p.add_argument("--no-model-bench", action="store_true",
                    help="skip the model's conversion and load figures (fahras model --bench)")
+    p.add_argument("--no-serve", action="store_true",
+                   help="skip the start-up of fahras serve to its first answer")
+    p.add_argument("--threads", type=_threads, metavar="N",
+                   help="threads that encode one query in the measured commands (default: "
+                   "FAHRAS_THREADS, else OMP_NUM_THREADS, else 1)")
     _common(p)
     p.set_defaults(func=cmd_bench)
 
@@ -562,6 +585,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-queue", type=int, default=64,
                    help="requests that may wait for their turn; more are refused at once with "
                         "'queue full' (default 64)")
+    p.add_argument("--threads", type=_threads, metavar="N",
+                   help="threads that encode one query (default: FAHRAS_THREADS, else "
+                   "OMP_NUM_THREADS, else 1: concurrent searches each use their own)")
     p.add_argument("--model", help="embedding model: e5-small (default), a local "
                    "sentence-transformers folder, or a hub id (env FAHRAS_MODEL)")
     p.add_argument("--index", type=Path, help="index folder (default: $FAHRAS_HOME/index)")

@@ -10,7 +10,9 @@ Stages: ``parsed`` (reports read, nothing embedded), ``embed`` (about to embed),
 new generation half written), ``switch`` (a complete generation, ``CURRENT`` not yet switched),
 ``switched`` (``CURRENT`` switched, old generations not yet removed); for the one-time model
 conversion: ``model-convert`` (weights written, tokenizer not yet), ``model-verify`` (converted,
-not verified), ``model-install`` (verified and recorded, not yet renamed into place).
+not verified), ``model-install`` (verified and recorded, not yet renamed into place); for the
+one-time ONNX export: ``onnx-export`` (graph exported, not yet optimized), ``onnx-verify``
+(exported, not verified), ``onnx-install`` (verified and recorded, not yet renamed).
 """
 
 from __future__ import annotations

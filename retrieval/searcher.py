@@ -208,6 +208,8 @@ class Searcher:
 
     def warm_up(self) -> None:
         """Load the model now (a server does this once at start-up)."""
+        if hasattr(self.embedder, "warm_up"):
+            self.embedder.warm_up()  # a session made for many queries (index/onnx_encoder.py)
         self.encode_query("تهريب المهاجرين")
         from fahras.retrieval.answer import sentence_table
 

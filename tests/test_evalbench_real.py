@@ -140,7 +140,7 @@ def test_bench_quick_real_model(executed):
     assert 0.5 <= out["ratios"]["ask_over_search"] <= 3
     cold = out["cold_start"]
     assert cold["n"] == 1 and cold["found"] is True and 0.5 < cold["p50_s"] < 300
-    assert 200 < cold["peak_rss_mb"] < 8000
+    assert 100 < cold["peak_rss_mb"] < 8000  # about 200 MB since queries go through ONNX
     assert out["index_build"]["passages"] == 84 and 0 < out["index_build"]["p50_s"] < 600
     enc = out["encoding"]
     assert (enc["passages"], enc["sentences"]) == (24, 24) and enc["passages_per_s"] > 0.5

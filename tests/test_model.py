@@ -326,15 +326,19 @@ def test_killed_conversion_leaves_no_usable_folder_and_recovers(e5_home, tmp_pat
 
 _CHILD = """
 import json
-from fahras.index import e5_convert, model
-calls = []
-real = e5_convert.convert
+from fahras.index import e5_convert, model, onnx_export
+calls, exports = [], []
+real, real_export = e5_convert.convert, onnx_export.install
 def counting(*a, **k):
     calls.append(1)
     return real(*a, **k)
+def counting_exports(*a, **k):
+    exports.append(1)
+    return real_export(*a, **k)
 e5_convert.convert = counting
+onnx_export.install = counting_exports
 info = model.resolve()
-print(json.dumps({"sha256": info.sha256, "converted": len(calls)}))
+print(json.dumps({"sha256": info.sha256, "converted": len(calls), "exported": len(exports)}))
 """
 
 
@@ -345,10 +349,11 @@ def test_two_processes_convert_once(e5_home, tmp_path):
                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = []
     for child in children:
-        out, err = child.communicate(timeout=300)
+        out, err = child.communicate(timeout=900)  # conversion and ONNX export
         assert child.returncode == 0, err
         results.append(json.loads(out.strip().splitlines()[-1]))
     assert sorted(r["converted"] for r in results) == [0, 1]
+    assert sorted(r["exported"] for r in results) == [0, 1]
     assert results[0]["sha256"] == results[1]["sha256"] == _record(e5_home)["sha256"]
     assert _leftovers(tmp_path) == []
     final = tmp_path / "models" / model.DEFAULT_DIR

@@ -17,6 +17,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
@@ -268,6 +269,17 @@ def check_address(host: str, port: int) -> None:
             raise _port_error(host, port) from None
 
 
+def _no_self_check(demo) -> dict:
+    """Skip Gradio's launch self-check where it can be skipped: one HEAD request to the page
+    with a 3 s timeout, after which it refuses to start without a share link. On a busy machine
+    the first page takes longer than that, and the server died at start (seen in fahras bench
+    at a load average of 9 on 2 cores). The server is the same without it."""
+    import inspect
+
+    return {"_frontend": False} if "_frontend" in inspect.signature(demo.launch).parameters \
+        else {}
+
+
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, model=None,
           concurrency: int = DEFAULT_CONCURRENCY, progress: bool = False,
           max_queue: int = DEFAULT_MAX_QUEUE) -> None:
@@ -286,6 +298,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
     if max_queue < 1:
         raise UsageError("--max-queue must be at least 1")
     check_address(host, port)
+    started = time.perf_counter()
 
     from fahras.retrieval.searcher import Searcher
 
@@ -294,6 +307,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     searcher = Searcher.open(index_dir, model=model, progress=progress)
     searcher.warm_up()
+    warmed = time.perf_counter()
     export_dir = Path(tempfile.mkdtemp(prefix="fahras-exports-"))
     try:
         demo = build_app(searcher, export_dir)
@@ -306,12 +320,15 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
                 prevent_thread_lock=True, show_error=False, footer_links=["api"],
                 run_history=False, enable_monitoring=False, ssr_mode=False, pwa=False,
                 mcp_server=False, theme=theme(), css=_static("fahras.css"), head=head_html(),
-                app_kwargs=apiguard_kwargs(),
+                app_kwargs=apiguard_kwargs(), **_no_self_check(demo),
             )
         except OSError:
             raise _port_error(host, port) from None
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
         print(f"Fahras is running on http://{shown}:{port}  (Ctrl+C to stop)", flush=True)
+        now = time.perf_counter()
+        print(f"Started in {now - started:.1f} s: index and model {warmed - started:.1f} s, "
+              f"Gradio and the interface {now - warmed:.1f} s", flush=True)
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(f"warning: listening on {host}: anyone who can reach this machine on port "
                   f"{port} can use the interface and its API (no login).", file=sys.stderr,
