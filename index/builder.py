@@ -30,19 +30,42 @@ def _say(progress: bool, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
-def load_documents(paths: Sequence[str | Path] | None) -> list[Document]:
+def waiting(progress: bool, index_dir: Path) -> None:
+    _say(progress, f"Waiting for another Fahras process to finish writing {index_dir}...")
+
+
+def load_documents(paths: Sequence[str | Path] | None, progress: bool = False) -> list[Document]:
     """Parse the given report files and folders of reports (.txt, .docx, .pdf; default: the
     bundled report); refuse duplicates."""
     from fahras.index.loaders import expand_paths, load_document
 
     paths = expand_paths(paths) if paths else [config.bundled_corpus()]
-    docs = [load_document(p) for p in paths]
+    docs = []
+    for i, p in enumerate(paths, 1):
+        if len(paths) > 1 or _large(p):
+            _say(progress, f"  [{i}/{len(paths)}] {p} ({_size(p)})")
+        docs.append(load_document(p))
     seen: dict[str, str] = {}
     for d in docs:
         if d.id in seen:
             raise CorpusError(f"two reports have the same name {d.id!r}: {seen[d.id]} and {d.source}")
         seen[d.id] = d.source
     return docs
+
+
+def _large(path: Path) -> bool:
+    try:
+        return Path(path).stat().st_size > 1 << 20
+    except OSError:
+        return False
+
+
+def _size(path: Path) -> str:
+    try:
+        n = Path(path).stat().st_size
+    except OSError:
+        return "?"
+    return f"{n / (1 << 20):.1f} MB" if n >= 1 << 20 else f"{max(1, round(n / 1024))} KB"
 
 
 def corpus_hash(docs: Sequence[Document]) -> str:
@@ -79,17 +102,22 @@ def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path
     terms of texts the current generation already holds are reused, not computed again."""
     t0 = time.perf_counter()
     index_dir = Path(index_dir) if index_dir else config.default_index_dir()
-    _say(progress, "Reading the report(s)...")
-    docs = load_documents(paths)
-    pause_at("parsed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
-    embedder = get_embedder(model, progress=progress)
-    # Reuse the current generation's vectors and terms of unchanged texts (index/incremental.py).
-    previous = incremental.previous_data(index_dir, embedder) if reuse else None
-    data, changes, entries = incremental.prepare(docs, embedder, previous, progress=progress)
-    manifest = incremental.manifest_for(data, entries, embedder, changes)
-    _say(progress, f"Writing the index to {index_dir}...")
-    gen = store.write_index(index_dir, data, manifest, before_switch=before_switch)
-    manifest = store.read_manifest(index_dir)[1]
+    # The lock is held from here to the switch: a concurrent build or update of the same
+    # index waits, then starts from what this one wrote (nothing is lost); a folder that
+    # cannot be written is said now, not after the embedding.
+    with store.write_lock(index_dir, on_wait=lambda: waiting(progress, index_dir)):
+        _say(progress, "Reading the report(s)...")
+        docs = load_documents(paths, progress=progress)
+        pause_at("parsed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
+        embedder = get_embedder(model, progress=progress)
+        # Reuse the current generation's vectors and terms of unchanged texts
+        # (index/incremental.py).
+        previous = incremental.previous_data(index_dir, embedder) if reuse else None
+        data, changes, entries = incremental.prepare(docs, embedder, previous, progress=progress)
+        manifest = incremental.manifest_for(data, entries, embedder, changes)
+        _say(progress, f"Writing the index to {index_dir}...")
+        gen = store.write_index(index_dir, data, manifest, before_switch=before_switch)
+        manifest = store.read_manifest(index_dir)[1]
     manifest["path"] = str(gen)
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
     return manifest

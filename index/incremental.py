@@ -221,19 +221,29 @@ def update_index(index_dir: str | Path | None = None, add: Sequence[str | Path] 
     """Add or replace the documents in ``add`` (files or folders) and remove the documents
     whose ids are in ``remove``, keeping every other document of the index as it is."""
     from fahras import config
-    from fahras.index.builder import check_compatible, load_documents
-    from fahras.index.embedder import get_embedder, identity
+    from fahras.index.builder import waiting
 
     t0 = time.perf_counter()
     index_dir = Path(index_dir) if index_dir else config.default_index_dir()
+    if not store.exists(index_dir):
+        raise IndexError_(f"there is no index at {index_dir}; build it with: fahras index")
+    # Held from reading the current generation to the switch: a concurrent update waits and
+    # then starts from this one's result, so neither change is lost.
+    with store.write_lock(index_dir, on_wait=lambda: waiting(progress, index_dir)):
+        return _update(index_dir, add, remove, model, progress, t0)
+
+
+def _update(index_dir: Path, add, remove, model, progress: bool, t0: float) -> dict:
+    """The body of :func:`update_index` (under the write lock)."""
+    from fahras.index.builder import check_compatible, load_documents
+    from fahras.index.embedder import get_embedder, identity
+
     _, manifest = store.read_manifest(index_dir)
     name, sha, _ = identity(model)
     check_compatible(index_dir, manifest, name, sha)
-    new_docs = load_documents(add) if add else []
+    new_docs = load_documents(add, progress=progress) if add else []
     embedder = get_embedder(model, progress=progress)
-    previous = previous_data(index_dir, embedder)
-    if previous is None:
-        raise IndexError_(f"the index at {index_dir} cannot be updated; {store.REBUILD_HINT}")
+    previous = store.read_index(index_dir)  # a damaged or unreadable index says why
     existing = [d["id"] for d in previous.documents]
     unknown = [r for r in remove if r not in existing]
     if unknown:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from fahras.fsutil import atomic_write
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_LEDGER = REPO / "artifacts" / "hardening.json"
 
@@ -82,7 +84,5 @@ def pytest_sessionfinish(session, exitstatus):
         tests[nodeid] = {"outcome": result["outcome"], "seconds": result["seconds"],
                          "ran": now, "commit": commit, "rows": rows}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"updated": now, "commit": commit, "tests": tests},
-                              ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, (json.dumps({"updated": now, "commit": commit, "tests": tests},
+                                   ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
