@@ -7,7 +7,7 @@ A test takes the ``hardening`` fixture and records what it tried and what happen
 At the end of the session the rows of every test that ran are merged into
 ``artifacts/hardening.json`` (``FAHRAS_HARDENING_LEDGER`` names another file), with the test's
 outcome and when it ran; rows of tests that did not run this time are kept as they were.
-``python -m fahras.hardening_report`` renders that file as the table of docs/hardening.md, so
+``python tools/hardening_report.py`` renders that file as the table of docs/hardening.md, so
 every figure there comes from a test run anyone can repeat.
 """
 
