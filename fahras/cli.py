@@ -128,9 +128,13 @@ def _clean(text: str) -> str:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-# C0/C1 control characters (but newline and tab) and escape sequences other than the bold
-# on/off this module writes itself: a passage or query can never drive the terminal.
-_TERMINAL_CONTROL = re.compile(r"\x1b(?!\[[01]m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]")
+# C0/C1 control characters (but newline and tab), escape sequences other than the bold on/off
+# this module writes itself, and the bidirectional embeddings, overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069: "Trojan source" reordering), which a terminal that applies the
+# bidi algorithm would let reorder the rest of the line: a passage or query can never drive the
+# terminal. The marks U+200E/U+200F/U+061C stay: they only attach to their neighbours.
+_TERMINAL_CONTROL = re.compile(
+    r"\x1b(?!\[[01]m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _terminal_safe(text: str) -> str:
@@ -335,10 +339,10 @@ def cmd_index(args) -> int:
     if _want_json(args):
         _print_json(summary)
     else:
-        print(f"Indexed {summary['passages']} passages ({summary['sentences']} sentences) of "
-              f"{', '.join(summary['documents'])} with {summary['model']} in "
-              f"{summary['seconds']} s -> {summary['path']}"
-              + (f"; {len(skipped)} file(s) skipped" if skipped else ""))
+        print(_terminal_safe(f"Indexed {summary['passages']} passages ({summary['sentences']} "
+                             f"sentences) of {', '.join(summary['documents'])} with "
+                             f"{summary['model']} in {summary['seconds']} s -> {summary['path']}"
+                             + (f"; {len(skipped)} file(s) skipped" if skipped else "")))
     return 3 if skipped else 0  # 3: indexed, but some files could not be read (see --help)
 
 
@@ -368,7 +372,7 @@ def cmd_eval(args) -> int:
     if _want_json(args):
         _print_json(report.to_json(details=args.details))
     else:
-        print(render_report(report, args.details))
+        print(_terminal_safe(render_report(report, args.details)))
     return 0
 
 
@@ -384,7 +388,7 @@ def _eval_compare(args) -> int:
     if _want_json(args):
         _print_json(comparison.to_json(details=args.details))
     else:
-        print(render_comparison(comparison, args.details))
+        print(_terminal_safe(render_comparison(comparison, args.details)))
     return 0
 
 
@@ -422,7 +426,7 @@ def cmd_bench(args) -> int:
     if _want_json(args):
         _print_json(out)
     else:
-        print(render_bench(out))
+        print(_terminal_safe(render_bench(out)))
     return 0
 
 
@@ -611,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except FahrasError as e:
-        print(f"fahras: error: {e}", file=sys.stderr)
+        print(f"fahras: error: {_terminal_safe(str(e))}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("fahras: interrupted", file=sys.stderr)
@@ -619,6 +623,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:  # a file-system state no message foresaw: still one line
+        from fahras.fsutil import describe
+
+        print(f"fahras: error: {_terminal_safe(describe(e))}", file=sys.stderr)
+        return 1
     except MemoryError:
         print("fahras: error: out of memory", file=sys.stderr)
         return 1

@@ -51,16 +51,17 @@ def _require_dask():
 
 
 def _write_rows(path: Path, rows: list[dict], file_type: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    if file_type == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    from fahras.fsutil import atomic_file
 
-        pq.write_table(pa.Table.from_pylist(rows), tmp)
-    else:
-        tmp.write_text(json.dumps({"rows": rows}, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)  # a file is complete or absent
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path, durable=False) as tmp:  # a file is complete or absent
+        if file_type == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.Table.from_pylist(rows), tmp)
+        else:
+            tmp.write_text(json.dumps({"rows": rows}, ensure_ascii=False), encoding="utf-8")
 
 
 def embed_task(task_id: int, paths: Sequence[str], out_dir: str, model: str | None,

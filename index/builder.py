@@ -91,6 +91,10 @@ def read_documents(paths: Sequence[str | Path] | None) -> tuple[list[Document], 
             [s for s in read if isinstance(s, Skipped)])
 
 
+def waiting(progress: bool, index_dir: Path) -> None:
+    _say(progress, f"Waiting for another Fahras process to finish writing {index_dir}...")
+
+
 def load_documents(paths: Sequence[str | Path] | None) -> list[Document]:
     """Parse the given files and folders, refusing any file that cannot be read (with the
     first such file's error); :func:`read_documents` skips them instead."""
@@ -164,39 +168,43 @@ def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path
     index_dir = Path(index_dir) if index_dir else config.default_index_dir()
     if not paths:
         check_default_rebuild(index_dir, replace)
-    terminal = prog.on_terminal()
-    _say(progress and terminal, "Reading the documents...")
-    read = read_corpus(paths)
-    docs = [d for d in read if isinstance(d, Document)]
-    skipped = [s for s in read if isinstance(s, Skipped)]
-    _say(progress, f"Read {len(docs)} document(s): {sum(len(d.passages) for d in docs):,} "
-                   f"passages" + (f"; {len(skipped)} file(s) skipped" if skipped else ""))
-    pause_at("parsed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
-    _say(progress and not terminal and config.model_spec(model) != "hash",
-         "Loading the embedding model (the first run converts it: a minute or two)...")
-    embedder = get_embedder(model, progress=progress and terminal)
-    # Reuse the current generation's vectors and terms of unchanged texts (index/incremental.py).
-    previous = incremental.previous_data(index_dir, embedder) if reuse else None
-    # Nothing indexed before is lost: a skipped file the index held keeps its indexed version,
-    # in its place in the corpus.
-    held = {d["id"] for d in previous.documents} - {d.id for d in docs} if previous else set()
-    units: list[Document | str] = []
-    skipped = []
-    for d in read:
-        if isinstance(d, Document):
-            units.append(d)
-            continue
-        doc_id = doc_id_for(d.path)
-        if doc_id in held:
-            held.discard(doc_id)
-            units.append(doc_id)
-            d = Skipped(d.path, d.reason, kept=True)
-        skipped.append(d)
-    data, changes, entries = incremental.prepare(units, embedder, previous, progress=progress)
-    manifest = incremental.manifest_for(data, entries, embedder, changes)
-    _say(progress, f"Writing the index to {index_dir}...")
-    gen = store.write_index(index_dir, data, manifest, before_switch=before_switch)
-    manifest = store.read_manifest(index_dir)[1]
+    # The lock is held from here to the switch: a concurrent build or update of the same
+    # index waits, then starts from what this one wrote (nothing is lost); a folder that
+    # cannot be written is said now, not after the embedding.
+    with store.write_lock(index_dir, on_wait=lambda: waiting(progress, index_dir)):
+        terminal = prog.on_terminal()
+        _say(progress and terminal, "Reading the documents...")
+        read = read_corpus(paths)
+        docs = [d for d in read if isinstance(d, Document)]
+        skipped = [s for s in read if isinstance(s, Skipped)]
+        _say(progress, f"Read {len(docs)} document(s): {sum(len(d.passages) for d in docs):,} "
+                       f"passages" + (f"; {len(skipped)} file(s) skipped" if skipped else ""))
+        pause_at("parsed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
+        _say(progress and not terminal and config.model_spec(model) != "hash",
+             "Loading the embedding model (the first run converts it: a minute or two)...")
+        embedder = get_embedder(model, progress=progress and terminal)
+        # Reuse the current generation's vectors and terms of unchanged texts (index/incremental.py).
+        previous = incremental.previous_data(index_dir, embedder) if reuse else None
+        # Nothing indexed before is lost: a skipped file the index held keeps its indexed version,
+        # in its place in the corpus.
+        held = {d["id"] for d in previous.documents} - {d.id for d in docs} if previous else set()
+        units: list[Document | str] = []
+        skipped = []
+        for d in read:
+            if isinstance(d, Document):
+                units.append(d)
+                continue
+            doc_id = doc_id_for(d.path)
+            if doc_id in held:
+                held.discard(doc_id)
+                units.append(doc_id)
+                d = Skipped(d.path, d.reason, kept=True)
+            skipped.append(d)
+        data, changes, entries = incremental.prepare(units, embedder, previous, progress=progress)
+        manifest = incremental.manifest_for(data, entries, embedder, changes)
+        _say(progress, f"Writing the index to {index_dir}...")
+        gen = store.write_index(index_dir, data, manifest, before_switch=before_switch)
+        manifest = store.read_manifest(index_dir)[1]
     manifest["path"] = str(gen)
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
     manifest["skipped"] = [s.to_json() for s in skipped]

@@ -221,20 +221,30 @@ def update_index(index_dir: str | Path | None = None, add: Sequence[str | Path] 
     of ``add`` that cannot be read is skipped (listed in the result's ``skipped``; the index
     keeps any version of it that it held)."""
     from fahras import config
+    from fahras.index.builder import waiting
+
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir) if index_dir else config.default_index_dir()
+    if not store.exists(index_dir):
+        raise IndexError_(f"there is no index at {index_dir}; build it with: fahras index")
+    # Held from reading the current generation to the switch: a concurrent update waits and
+    # then starts from this one's result, so neither change is lost.
+    with store.write_lock(index_dir, on_wait=lambda: waiting(progress, index_dir)):
+        return _update(index_dir, add, remove, model, progress, t0)
+
+
+def _update(index_dir: Path, add, remove, model, progress: bool, t0: float) -> dict:
+    """The body of :func:`update_index` (under the write lock)."""
     from fahras.index.builder import Skipped, check_compatible, read_documents
     from fahras.index.embedder import get_embedder, identity
     from fahras.index.report import doc_id_for
 
-    t0 = time.perf_counter()
-    index_dir = Path(index_dir) if index_dir else config.default_index_dir()
     _, manifest = store.read_manifest(index_dir)
     name, sha, _ = identity(model)
     check_compatible(index_dir, manifest, name, sha)
     new_docs, skipped = read_documents(add) if add else ([], [])
     embedder = get_embedder(model, progress=progress and progress_lines.on_terminal())
-    previous = previous_data(index_dir, embedder)
-    if previous is None:
-        raise IndexError_(f"the index at {index_dir} cannot be updated; {store.REBUILD_HINT}")
+    previous = store.read_index(index_dir)  # a damaged or unreadable index says why
     existing = [d["id"] for d in previous.documents]
     skipped = [Skipped(s.path, s.reason, kept=doc_id_for(s.path) in existing
                        and doc_id_for(s.path) not in remove) for s in skipped]

@@ -27,16 +27,22 @@ Arabic PDF text is often not in the logical order and the code points a reader t
 from __future__ import annotations
 
 import re
+import stat
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from fahras.errors import CorpusError
+from fahras.fsutil import kind_of
 from fahras.index.report import Document, parse_file_text, read_text
 
 TEXT_SUFFIXES = (".txt", ".text")
 SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf")
+# One document's size: a report's text is well under 5 MB; beyond these, parsing and embedding
+# take long and a lot of memory, and a corpus belongs in several files.
+MAX_TEXT_BYTES = 20 << 20    # a text file, and the text read from a DOCX or PDF
+MAX_FILE_BYTES = 200 << 20   # a DOCX or PDF file
 
 
 # -- which files -----------------------------------------------------------------------------
@@ -81,18 +87,43 @@ def document_text(path: Path) -> str:
         raise CorpusError(f"{path} is a folder; give report files, or the folder to "
                           "`fahras index` which reads every report in it")
     try:
-        empty = path.stat().st_size == 0
+        st = path.stat()
     except OSError:
-        empty = False  # missing or unreadable: the loader says which
-    if empty:
+        st = None  # missing or unreadable: the loader says which
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise CorpusError(f"{path} is {kind_of(st.st_mode)}, not a report file")
+    size = st.st_size if st is not None else 0
+    if st is not None and size == 0:
         raise CorpusError(f"{path} is empty")
     if suffix == ".docx":
-        return repair_arabic(docx_text(path))
+        _check_size(path, size, MAX_FILE_BYTES)
+        return repair_arabic(_check_text(path, docx_text(path)))
     if suffix == ".pdf":
-        return repair_arabic(pdf_text(path))
+        _check_size(path, size, MAX_FILE_BYTES)
+        return repair_arabic(_check_text(path, pdf_text(path)))
     if suffix in (".doc",):
         raise CorpusError(f"{path} is an old Word .doc file; save it as .docx or PDF")
+    _check_size(path, size, MAX_TEXT_BYTES)
     return read_text(path)
+
+
+def _too_large(path: Path, size: int, limit: int, of_text: bool) -> CorpusError:
+    return CorpusError(f"{path} is too large ({'its text is ' if of_text else ''}"
+                       f"{size / (1 << 20):.0f} MB; Fahras reads documents of up to "
+                       f"{limit >> 20} MB): split it into several files (a folder of files is "
+                       "indexed as one corpus)")
+
+
+def _check_size(path: Path, size: int, limit: int) -> None:
+    if size > limit:
+        raise _too_large(path, size, limit, of_text=False)
+
+
+def _check_text(path: Path, text: str) -> str:
+    size = len(text.encode("utf-8"))
+    if size > MAX_TEXT_BYTES:
+        raise _too_large(path, size, MAX_TEXT_BYTES, of_text=True)
+    return text
 
 
 # -- DOCX ------------------------------------------------------------------------------------

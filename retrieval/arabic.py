@@ -26,6 +26,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from fahras.caches import short_key_cache
+
 # Bump when anything below changes what a text normalizes or analyzes to: indexes record it.
 NORMALIZER_VERSION = "2"
 
@@ -79,7 +81,7 @@ def _one_pass(ch: str) -> str:
     return "".join(" " if c.isspace() else c for c in out if c != _TATWEEL)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1 << 16)  # one entry per distinct character seen
 def normalize_char(ch: str) -> str:
     """What one character normalizes to (often itself, sometimes nothing or several characters).
 
@@ -230,7 +232,7 @@ def _stemmers():
 _PROCLITIC_BEFORE_AL = ("وال", "فال", "بال", "كال")
 
 
-@lru_cache(maxsize=200_000)
+@short_key_cache(maxsize=100_000)
 def stem(form: str) -> str:
     """Light stem of one normalized token (Arabic Snowball, or English Snowball for Latin)."""
     if not form or not form.isalpha():

@@ -44,6 +44,9 @@ LEXICON_WEIGHT = 0.5      # an induced word translation (experiment; off by defa
 NAME_THRESHOLD = 0.2        # normalized transliteration distance (0 = perfect)
 NAME_THRESHOLD_LOWER = 0.1
 NAME_MAX_SHARE = 0.1        # an Arabic word in more passages than this is not taken for a name
+# Name candidates looked up per query, in the order typed: a question names a few people or
+# bodies; a pasted page of capitalized words must not cost a phonetic match of each of them.
+MAX_NAME_LOOKUPS = 16
 # Common English words that are not in arabic.STOP_WORDS but start sentences or sound like
 # Arabic words ("More" ~ «مورا»): never name candidates.
 COMMON_WORDS = frozenset("""
@@ -167,10 +170,17 @@ class CrossLingualExpander:
                     out.append(exp)
         if self.config.names:
             lower_case_query = not any(c.isupper() for c in text)
+            looked_up: set[str] = set()
             for word in english_words(text):
                 if covered.intersection(range(word.start, word.end)):
                     continue
-                out.extend(self._name(word, lower_case_query))
+                candidate = self._name_candidate(word, lower_case_query)
+                if candidate is None:
+                    continue
+                if candidate[0] not in looked_up and len(looked_up) >= MAX_NAME_LOOKUPS:
+                    break
+                looked_up.add(candidate[0])
+                out.extend(self._name(word, *candidate))
         if self.config.lexicon:
             out.extend(self._induced(text, covered | {k for e in out if e["kind"] == "name"
                                                        for k in _span(text, e["source"])}))
@@ -199,23 +209,26 @@ class CrossLingualExpander:
         return {"source": source, "arabic": present, "terms": terms,
                 "weight": round(weight, 4), "kind": kind}
 
-    def _name(self, word, lower_case_query: bool = False) -> list[dict]:
-        """A name expansion for one word the glossary did not cover, if it is a candidate and
-        transliterates a corpus word closely."""
+    def _name_candidate(self, word, lower_case_query: bool = False
+                        ) -> tuple[str, float] | None:
+        """``(text, threshold)`` if a word the glossary did not cover may be a name, else
+        None."""
         text = re.sub(r"['\u2019]s?$", "", word.text)  # Berger's -> Berger
         if len(text) < 3 or not text.isalpha() or not _latin(text):
-            return []
+            return None
         low = text.lower()
         if low in STOP_WORDS or word.lemma in STOP_WORDS or low in COMMON_WORDS:
-            return []
+            return None
         if word.lemma in self.english_vocabulary:
-            return []
+            return None
         if text[0].isupper():
-            threshold = NAME_THRESHOLD
-        elif lower_case_query and len(text) >= 5:
-            threshold = NAME_THRESHOLD_LOWER
-        else:
-            return []
+            return text, NAME_THRESHOLD
+        if lower_case_query and len(text) >= 5:
+            return text, NAME_THRESHOLD_LOWER
+        return None
+
+    def _name(self, word, text: str, threshold: float) -> list[dict]:
+        """A name expansion for a name candidate that transliterates a corpus word closely."""
         matches = self.names.match(text, threshold)
         if not matches:
             return []

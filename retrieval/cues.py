@@ -84,7 +84,7 @@ chapter annex page no
 TITLE_WINDOW = 3
 COUNT_WINDOW = 2
 _LIST_NUMBER = re.compile(r"\s*\d+\s*-")
-_PERSON_IN_PARENS = re.compile(r"[^\W\d_]{2,}\s*\([^()\d]{2,40}\)")
+_PERSON_IN_PARENS = re.compile(r"(?<![^\W\d_])[^\W\d_]{2,}\s*\([^()\d]{2,40}\)")
 _SYMBOL = re.compile(r"\d+/\d+|(?=.*\d)(?=.*[a-z])[a-z0-9]+(?:[/.\-][a-z0-9]+)+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 

@@ -16,7 +16,6 @@ the fusion squashes the candidates together).
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 
 import numpy as np
@@ -138,19 +137,14 @@ def _write_cache(path: Path, index) -> None:
     cache."""
     import faiss
 
-    from fahras.fsutil import sha256_file
+    from fahras.fsutil import atomic_file, atomic_write, sha256_file
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp_sum = path.with_name(f".{path.name}.{os.getpid()}.sha256.tmp")
     with contextlib.suppress(OSError, RuntimeError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        faiss.write_index(index, str(tmp))
-        tmp_sum.write_text(sha256_file(tmp) + "\n", encoding="ascii")
-        os.replace(tmp_sum, _sidecar(path))
-        os.replace(tmp, path)
-    for leftover in (tmp, tmp_sum):
-        with contextlib.suppress(OSError):
-            leftover.unlink()
+        with atomic_file(path, durable=False) as tmp:
+            faiss.write_index(index, str(tmp))
+            atomic_write(_sidecar(path), (sha256_file(tmp) + "\n").encode("ascii"),
+                         durable=False)
     # Keep the graphs of the last few generations (two vector files each), not every one.
     with contextlib.suppress(OSError):
         old = sorted(path.parent.glob("hnsw-*.faiss"), key=lambda p: p.stat().st_mtime)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from fahras.caches import short_key_cache
 from fahras.retrieval.arabic import STOP_WORDS, normalize, terms_of_token, tokenize
 
 DATA = Path(__file__).parent / "data"
@@ -42,7 +43,7 @@ _IRREGULAR = {
 }
 
 
-@lru_cache(maxsize=20_000)
+@short_key_cache(maxsize=20_000)
 def lemma(word: str) -> str:
     """Light English lemma of one word: folded, possessive and plural removed, spelling unified."""
     if len(word) > MAX_WORD:
@@ -70,7 +71,7 @@ def lemma(word: str) -> str:
     return w
 
 
-@lru_cache(maxsize=20_000)
+@short_key_cache(maxsize=20_000)
 def stem(word: str) -> str:
     """Snowball English stem of a lemma (the weaker fallback match)."""
     return _english_stemmer().stemWord(word) if word.isascii() and word.isalpha() else word
@@ -135,7 +136,7 @@ def arabic_terms(text: str) -> list[str]:
 PROCLITICS = ("و", "ف", "ب", "ل")
 
 
-@lru_cache(maxsize=50_000)
+@short_key_cache(maxsize=50_000)
 def clitic_terms(form: str) -> tuple[str, ...]:
     """Index terms of an Arabic form and of its words with a proclitic, word by word: the
     terms a passage may carry for the same words («لمعاودة الإيذاء» for «معاودة الإيذاء»)."""
@@ -156,7 +157,7 @@ def clitic_terms(form: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=8192)  # the glossary's entries
 def _terms(forms: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for f in forms for t in arabic_terms(f)))
 

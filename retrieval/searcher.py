@@ -25,7 +25,7 @@ import numpy as np
 from fahras import config
 from fahras.errors import UsageError
 from fahras.index import store
-from fahras.index.report import KINDS, Passage
+from fahras.index.report import KINDS, PART_LABELS, Passage
 from fahras.retrieval import fusion
 from fahras.retrieval import query as query_mod
 from fahras.retrieval import rank_features
@@ -44,6 +44,17 @@ DEFAULT_KINDS = ("paragraph", "recommendation")
 MODES = ("hybrid", "lexical", "dense")
 MAX_QUERY_CHARS = 5000
 MAX_K = 100
+
+
+def check_parts(parts) -> None:
+    """Refuse a part name that does not exist (as an unknown kind is): a typo would
+    otherwise filter out every passage and look like "nothing found"."""
+    unknown = set(parts) - set(PART_LABELS)
+    if unknown:
+        raise UsageError(f"unknown part {sorted(unknown)[0]!r}; parts are "
+                         f"{', '.join(PART_LABELS)}")
+
+
 # Weight of a passage's own cosine against its best sentence's cosine in its dense score.
 PASSAGE_VS_SENTENCE = 0.5
 
@@ -309,6 +320,7 @@ class Searcher:
             raise UsageError(f"unknown passage kind {sorted(unknown)[0]!r}; kinds are {', '.join(KINDS)}")
         eligible &= np.array([p.kind in kinds for p in self.passages])
         if parts:
+            check_parts(parts)
             eligible &= np.array([p.part in parts for p in self.passages])
         if docs:
             eligible &= np.array([p.doc in docs for p in self.passages])

@@ -70,6 +70,10 @@ SUBSTITUTE = 1.0
 
 _LONG_VOWELS = frozenset("اوي")
 MAX_LENGTH = 30  # longer "words" are not names (and the alignment is quadratic)
+# Corpus words aligned with one Latin word, at most: those whose consonant skeletons are
+# closest. A real name passes the skeleton filter with a handful; a made-up consonant-rich word
+# with dozens, each costing a full alignment.
+MAX_CANDIDATES = 16
 # Prefixes stripped from corpus tokens, with the cost of reading a token that way: the article
 # is common on names of bodies («الإنتربول»), a one-letter proclitic less so.
 _PROCLITICS = (("وال", 0.02), ("بال", 0.05), ("لل", 0.05), ("ال", 0.0), ("و", 0.05),
@@ -172,11 +176,11 @@ def _squeeze(s: str) -> str:
     return "".join(c for k, c in enumerate(s) if k == 0 or c != s[k - 1])
 
 
-def _close(latin: str, arabic: str, limit: int) -> bool:
-    """Edit distance of a Latin and an Arabic skeleton is at most ``limit`` (a class equals
-    the Arabic letters it may be written with); stops early."""
+def _close(latin: str, arabic: str, limit: int) -> int | None:
+    """The edit distance of a Latin and an Arabic skeleton (a class equals the Arabic letters
+    it may be written with) if it is at most ``limit``, else None; stops early."""
     if abs(len(latin) - len(arabic)) > limit:
-        return False
+        return None
     prev = list(range(len(arabic) + 1))
     for i, ca in enumerate(latin, 1):
         ok = _COMPATIBLE.get(ca, "")
@@ -184,9 +188,9 @@ def _close(latin: str, arabic: str, limit: int) -> bool:
         for j, cb in enumerate(arabic, 1):
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (cb not in ok))
         if min(cur) > limit:
-            return False
+            return None
         prev = cur
-    return prev[-1] <= limit
+    return prev[-1] if prev[-1] <= limit else None
 
 
 def arabic_cores(token: str) -> list[tuple[str, float]]:
@@ -239,7 +243,8 @@ class NameMatcher:
         stop = _stop_forms()
         self._cores: dict[str, dict[str, float]] = {}  # core -> {token: cost of the reading}
         for tok in tokens:
-            if len(tok) < min_core or not all("\u0621" <= c <= "\u064a" for c in tok):
+            if (len(tok) < min_core or len(tok) > 2 * MAX_LENGTH
+                    or not all("\u0621" <= c <= "\u064a" for c in tok)):
                 continue
             if tok in stop or (keep is not None and not keep(tok)):
                 continue
@@ -248,7 +253,13 @@ class NameMatcher:
                     continue
                 readings = self._cores.setdefault(core, {})
                 readings[tok] = min(readings.get(tok, cost), cost)
-        self._skeletons = [(core, arabic_skeleton(core)) for core in self._cores]
+        # Skeletons by length: the edit-distance filter only compares skeletons whose lengths
+        # differ by at most its limit, so a word is compared with a few buckets, not all.
+        self._by_length: dict[int, list[tuple[int, str, str]]] = {}
+        for order, core in enumerate(self._cores):
+            ask = arabic_skeleton(core)
+            if ask:
+                self._by_length.setdefault(len(ask), []).append((order, core, ask))
 
     def __len__(self) -> int:
         return len(self._cores)
@@ -258,7 +269,15 @@ class NameMatcher:
         if not sk:
             return []
         limit = 1 if len(sk) <= 4 else 2
-        return [core for core, ask in self._skeletons if ask and _close(sk, ask, limit)]
+        found = []
+        for n in range(len(sk) - limit, len(sk) + limit + 1):
+            for order, core, ask in self._by_length.get(n, ()):
+                d = _close(sk, ask, limit)
+                if d is not None:
+                    found.append((d, order, core))
+        if len(found) > MAX_CANDIDATES:  # keep the closest skeletons: the alignment is costly
+            found = sorted(found)[:MAX_CANDIDATES]
+        return [core for _, _, core in sorted(found, key=lambda f: f[1])]  # vocabulary order
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one matcher per index, reused for its life
     def match(self, word: str, threshold: float | None = None) -> tuple[NameMatch, ...]:

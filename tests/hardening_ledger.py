@@ -7,7 +7,7 @@ A test takes the ``hardening`` fixture and records what it tried and what happen
 At the end of the session the rows of every test that ran are merged into
 ``artifacts/hardening.json`` (``FAHRAS_HARDENING_LEDGER`` names another file), with the test's
 outcome and when it ran; rows of tests that did not run this time are kept as they were.
-``python -m fahras.hardening_report`` renders that file as the table of docs/hardening.md, so
+``python tools/hardening_report.py`` renders that file as the table of docs/hardening.md, so
 every figure there comes from a test run anyone can repeat.
 """
 
@@ -20,6 +20,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from fahras.fsutil import atomic_write
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_LEDGER = REPO / "artifacts" / "hardening.json"
@@ -82,7 +84,5 @@ def pytest_sessionfinish(session, exitstatus):
         tests[nodeid] = {"outcome": result["outcome"], "seconds": result["seconds"],
                          "ran": now, "commit": commit, "rows": rows}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"updated": now, "commit": commit, "tests": tests},
-                              ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, (json.dumps({"updated": now, "commit": commit, "tests": tests},
+                                   ensure_ascii=False, indent=1) + "\n").encode("utf-8"))

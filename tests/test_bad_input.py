@@ -128,6 +128,46 @@ def test_terminal_output_drops_control_sequences_from_reports():
     assert cli._terminal_safe(evil) == "abc]0;owneddef[2Jghi31m and \x1b[1mbold\x1b[0m"
 
 
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def test_terminal_output_neutralizes_bidi_overrides(tmp_path, capsys, monkeypatch, hardening):
+    """A report whose text carries U+202E (right-to-left override) and isolates: the readable
+    output of search and ask, and an error line quoting the user's text, carry none of them
+    (the direction marks U+200E/U+200F stay: they reorder nothing beyond their neighbours)."""
+    assert cli._terminal_safe("a\u202eb\u2066c\u2069\u200fd") == "abc\u200fd"
+    doc = tmp_path / "bidi.ar.txt"
+    doc.write_text("تقرير\n\nقال المندوب \u202eإن تهريب المهاجرين\u202c جريمة \u2067منظمة"
+                   "\u2069 عابرة للحدود.\n", encoding="utf-8")
+    index = tmp_path / "index"
+    assert cli.main(["index", str(doc), "--index", str(index), "--model", "hash", "--json"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(cli, "_want_json", lambda args: False)
+    for argv in (["search", "تهريب المهاجرين"], ["ask", "ما هي الجريمة؟"],
+                 ["index", "--remove", "x\u202egpj.exe"]):
+        code, out, err = _cli(capsys, [*argv, "--index", str(index), "--model", "hash"])
+        shown = out + err
+        assert shown and not any(c in BIDI_CONTROLS for c in shown), (argv, shown)
+        assert ("تهريب" in out) if code == 0 else err.startswith("fahras: error: ")
+        hardening.record("small", finding="U+202E and isolates reach the terminal",
+                         surface=f"fahras {argv[0]}" + (" (error line)" if code else ""),
+                         fixed=True)
+
+
+def test_unknown_parts_are_refused_like_unknown_kinds(hash_searcher, hardening):
+    """A misspelt part used to filter out every passage silently ("nothing found")."""
+    for call in (lambda: hash_searcher.search("تهريب", 5, parts=["recomendations"]),
+                 lambda: hash_searcher.ask("تهريب", 5, parts=["recomendations"]),
+                 lambda: hash_searcher.search("تهريب", 5, kinds=["chapter"])):
+        with pytest.raises(UsageError) as e:
+            call()
+        msg = str(e.value)
+        assert msg.startswith("unknown ") and "\n" not in msg and " are " in msg, msg
+    assert hash_searcher.search("تهريب", 5, parts=["recommendations"]).hits
+    hardening.record("small", finding="unknown parts: 0 hits, silently", surface="library",
+                     fixed=True)
+
+
 # -- real processes: bytes on the command line, --queries files --------------------------
 def _run(args: list, stdin: bytes | None = None, timeout: float = 120):
     env = dict(os.environ, PYTHONIOENCODING="utf-8")

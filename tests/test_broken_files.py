@@ -182,7 +182,7 @@ CURRENT_DAMAGES = {
     "path-escape": (_current_escapes, "CURRENT is invalid"),
     "names-temporary": (_current_names_temp, "CURRENT is invalid"),
     "nul": (_current_nul, "CURRENT is invalid"),
-    "folder": (_current_folder, "CURRENT unreadable"),
+    "folder": (_current_folder, "CURRENT: a folder, not a file"),
     "manifest-of-another-generation": (_current_other_manifest, "manifest.json does not match"),
 }
 

@@ -1,11 +1,11 @@
-"""The hardening table (fahras/hardening_report.py) counts the ledger's rows, and says so when
+"""The hardening table (tools/hardening_report.py) counts the ledger's rows, and says so when
 the tests behind a row did not pass."""
 
 from __future__ import annotations
 
 import json
 
-from fahras import hardening_report
+import hardening_report  # tools/, on pytest's pythonpath
 
 
 def _entry(rows, outcome="passed"):

@@ -25,7 +25,8 @@ from fahras.errors import FahrasError, UsageError
 from fahras.index.report import KINDS
 from fahras.retrieval.searcher import DEFAULT_KINDS, MAX_K
 from fahras.ui import render
-from fahras.ui.apiguard import api_k, api_list, refuse_missing_values
+from fahras.ui.apiguard import (ANALYTICS_EVENTS, api_k, api_list, launch_limits,
+                                refuse_missing_values)
 from fahras.ui.apiguard import app_kwargs as apiguard_kwargs
 from fahras.ui.export import write_exports
 from fahras.ui.i18n import DEFAULT_LANG, EXAMPLES, lang_of, t
@@ -286,6 +287,9 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
     """Open the index and the model once, then serve the interface until interrupted."""
     # Privacy: no analytics, no hub calls, and the launch self-check must not go to a proxy.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    # Gradio keeps a record of the last N events (10,000 by default) and summarizes them all
+    # after every event: memory and time that grow with use, for monitoring that is off.
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", str(ANALYTICS_EVENTS))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if any(os.environ.get(v) for v in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
                                        "https_proxy", "ALL_PROXY", "all_proxy")):
@@ -308,7 +312,14 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
     searcher = Searcher.open(index_dir, model=model, progress=progress)
     searcher.warm_up()
     warmed = time.perf_counter()
-    export_dir = Path(tempfile.mkdtemp(prefix="fahras-exports-"))
+    # Gradio's temporary files and the downloads live in a folder of this server's own, mode
+    # 700 (never a shared /tmp/gradio another user may own or read); the downloads are inside
+    # Gradio's folder, so they are served from where they are written (not copied), and each
+    # is deleted once served (apiguard.app_kwargs); all of it when the server stops.
+    private = Path(tempfile.mkdtemp(prefix="fahras-serve-"))
+    os.environ["GRADIO_TEMP_DIR"] = str(private / "gradio")
+    export_dir = private / "gradio" / "exports"
+    export_dir.mkdir(parents=True)
     try:
         demo = build_app(searcher, export_dir)
         # A bounded queue, and no REST route around it (/gradio_api/run/...): every call waits
@@ -320,7 +331,8 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
                 prevent_thread_lock=True, show_error=False, footer_links=["api"],
                 run_history=False, enable_monitoring=False, ssr_mode=False, pwa=False,
                 mcp_server=False, theme=theme(), css=_static("fahras.css"), head=head_html(),
-                app_kwargs=apiguard_kwargs(), **_no_self_check(demo),
+                app_kwargs=apiguard_kwargs(host, export_dir), **launch_limits(),
+                **_no_self_check(demo),
             )
         except OSError:
             raise _port_error(host, port) from None
@@ -335,4 +347,4 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
                   flush=True)
         demo.block_thread()
     finally:
-        shutil.rmtree(export_dir, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
 import tempfile
 import time
 from pathlib import Path
+
+from fahras.fsutil import atomic_write
 
 CSV_COLUMNS = ("query", "rank", "label_ar", "label_en", "id", "kind", "part", "section",
                "score", "is_answer", "answer_text", "text", "citation_ar", "citation_en")
@@ -89,7 +90,5 @@ def write_exports(view: dict, folder: str | Path, max_age_s: float = 3600.0) -> 
     name = f"fahras-{_slug(view.get('query', ''))}"
     paths = (sub / f"{name}.csv", sub / f"{name}.json")
     for path, data in zip(paths, (to_csv(view), to_json(view))):
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        atomic_write(path, data, durable=False)
     return paths

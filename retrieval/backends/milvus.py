@@ -64,6 +64,7 @@ from fahras.retrieval.searcher import (
     Hit,
     SearchResult,
     Searcher,
+    check_parts,
     check_query,
 )
 
@@ -569,6 +570,7 @@ class MilvusSearcher:
                              f"{', '.join(KINDS)}")
         clauses = [_expr_in("kind", kinds)]
         if parts:
+            check_parts(parts)
             clauses.append(_expr_in("part", parts))
         if docs:
             clauses.append(_expr_in("doc", docs))

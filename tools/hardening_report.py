@@ -1,8 +1,8 @@
 """The hardening table of docs/hardening.md, rendered from the ledger the tests write.
 
     python -m pytest                                   # writes artifacts/hardening.json
-    python -m fahras.hardening_report                  # prints the table
-    python -m fahras.hardening_report --write docs/hardening.md
+    python tools/hardening_report.py                   # prints the table
+    python tools/hardening_report.py --write docs/hardening.md
 
 The tests record what they tried and what happened (tests/hardening_ledger.py); this module only
 counts those rows, so every figure of the table comes from a test run anyone can repeat. A row
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 BEGIN = ("<!-- hardening-table:begin "
-         "(python -m fahras.hardening_report --write docs/hardening.md) -->")
+         "(python tools/hardening_report.py --write docs/hardening.md) -->")
 END = "<!-- hardening-table:end -->"
 DEFAULT_LEDGER = Path("artifacts") / "hardening.json"
 
@@ -134,7 +134,53 @@ def figures(ledger: dict) -> list[dict]:
         lambda rows: "fahras serve (no --host)",
         lambda rows: ", ".join(a for r in rows for a in r["addresses"]),
         "python -m pytest tests/test_hardening_live.py -k listens")
+    row("Two processes changing one index at the same moment (no stagger)", "concurrent",
+        lambda rows: "; ".join(f"`{r['race']}`" for r in rows),
+        lambda rows: (f"changes kept {sum(r['changes_kept'] for r in rows)}, lost "
+                      f"{sum(r['changes_lost'] for r in rows)}; every process exit 0: "
+                      f"{'yes' if all(r['both_exit_0'] for r in rows) else 'no'}"),
+        "python -m pytest tests/test_concurrent_index.py")
+    row("File-system states, as a user without root's override (unreadable files and "
+        "folders, read-only home, `.lock` a folder, `index` a file, FIFOs)", "fs",
+        lambda rows: (f"{len(rows)} runs: {len({r['state'] for r in rows})} states × "
+                      f"{len({r['command'] for r in rows})} commands"),
+        lambda rows: (f"one-line error and exit 1: {sum(r['one_line'] and r['exit'] == 1 for r in rows)} "
+                      f"of {len(rows)}; tracebacks 0, hangs 0; slowest "
+                      f"{max(r['seconds'] for r in rows):.1f} s"),
+        "python -m pytest tests/test_fs_states.py")
+    row("Model folder changed after its conversion", "model",
+        lambda rows: ", ".join(r["tampering"] for r in rows),
+        lambda rows: (f"refused with one line naming the file: "
+                      f"{sum(bool(r['refused']) for r in rows)} of {len(rows)}"),
+        "python -m pytest tests/test_model_integrity.py")
+    row("Cost of one query, passage or document", "cost",
+        lambda rows: "; ".join(r["case"] for r in rows),
+        lambda rows: "; ".join(_cost(r) for r in rows),
+        "python -m pytest tests/test_costs.py")
+    row("`fahras serve` against a careful attacker (127.0.0.1)", "server",
+        lambda rows: "; ".join(f"{r['finding']}: {r['check']}" for r in rows),
+        lambda rows: "; ".join(r["result"] for r in rows),
+        "python -m pytest tests/test_server_guard.py")
+    row("Memory of `fahras serve` over API calls (hashing model)", "memory",
+        lambda rows: "; ".join(f"{r['calls']} calls after {r['warm_up']} warm-up; "
+                               f"{r['unread']} results never read" for r in rows),
+        lambda rows: "; ".join(f"RSS {r['rss_before_mb']} -> {r['rss_after_mb']} MB "
+                               f"(+{r['growth_mb']} MB, limit 50); unread results "
+                               f"+{r['unread_growth_mb']} MB, the oldest expired"
+                               for r in rows),
+        "python -m pytest tests/test_server_guard.py -k memory")
+    row("Smaller ones", "small",
+        lambda rows: "; ".join(sorted({r["finding"] for r in rows})),
+        lambda rows: f"fixed on {len(rows)} of {len(rows)} surfaces",
+        "python -m pytest tests/test_bad_input.py -k 'bidi or unknown_parts'")
     return out
+
+
+def _cost(r: dict) -> str:
+    if r.get("refused"):
+        return f"refused with one line in {r['seconds']:.1f} s"
+    return (f"{r['ms']} ms, {r['ratio']:.2f}x {r['baseline']} "
+            f"({r['baseline_ms']} ms; limit 5x)")
 
 
 def _index_kills(rows: list[dict]) -> str:
@@ -176,7 +222,7 @@ def write(doc: Path, table: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m fahras.hardening_report",
+    p = argparse.ArgumentParser(prog="python tools/hardening_report.py",
                                 description="Render the hardening table from the tests' ledger.")
     p.add_argument("--ledger", type=Path, default=DEFAULT_LEDGER,
                    help="the ledger (default artifacts/hardening.json)")
@@ -187,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ledger = json.loads(args.ledger.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        print(f"fahras.hardening_report: error: cannot read {args.ledger}: {e}; run "
+        print(f"hardening_report: error: cannot read {args.ledger}: {e}; run "
               "`python -m pytest` first", file=sys.stderr)
         return 1
     if args.json:
