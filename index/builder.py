@@ -55,15 +55,19 @@ def _reason(path: Path, error: CorpusError) -> str:
     return message
 
 
-def read_corpus(paths: Sequence[str | Path] | None) -> list[Document | Skipped]:
+def read_corpus(paths: Sequence[str | Path] | None,
+                progress: bool = False) -> list[Document | Skipped]:
     """Every file of the given files and folders (.txt, .docx, .pdf; default: the bundled
     report), in order: parsed, or skipped with the reason it cannot be read. A path that does
-    not exist, two documents with one name, or no readable file at all is an error."""
+    not exist, two documents with one name, or no readable file at all is an error. With
+    ``progress``, each file of several (or a large one) is named as it is read."""
     from fahras.index.loaders import expand_paths, load_document
 
     files = expand_paths(paths) if paths else [config.bundled_corpus()]
     out: list[Document | Skipped] = []
-    for path in files:
+    for i, path in enumerate(files, 1):
+        if len(files) > 1 or _large(path):
+            _say(progress, f"  [{i}/{len(files)}] {path} ({_size(path)})")
         try:
             out.append(load_document(path))
         except CorpusError as e:
@@ -84,9 +88,30 @@ def read_corpus(paths: Sequence[str | Path] | None) -> list[Document | Skipped]:
     return out
 
 
-def read_documents(paths: Sequence[str | Path] | None) -> tuple[list[Document], list[Skipped]]:
+def _large(path: Path) -> bool:
+    """A file big enough to take a while to read (one too big to read is refused at once)."""
+    from fahras.index.loaders import MAX_FILE_BYTES, MAX_TEXT_BYTES
+
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return False
+    limit = MAX_TEXT_BYTES if Path(path).suffix.lower() == ".txt" else MAX_FILE_BYTES
+    return 1 << 20 < size <= limit
+
+
+def _size(path: Path) -> str:
+    try:
+        n = Path(path).stat().st_size
+    except OSError:
+        return "?"
+    return f"{n / (1 << 20):.1f} MB" if n >= 1 << 20 else f"{max(1, round(n / 1024))} KB"
+
+
+def read_documents(paths: Sequence[str | Path] | None,
+                   progress: bool = False) -> tuple[list[Document], list[Skipped]]:
     """:func:`read_corpus`, as the documents read and the files skipped."""
-    read = read_corpus(paths)
+    read = read_corpus(paths, progress)
     return ([d for d in read if isinstance(d, Document)],
             [s for s in read if isinstance(s, Skipped)])
 
@@ -95,10 +120,10 @@ def waiting(progress: bool, index_dir: Path) -> None:
     _say(progress, f"Waiting for another Fahras process to finish writing {index_dir}...")
 
 
-def load_documents(paths: Sequence[str | Path] | None) -> list[Document]:
+def load_documents(paths: Sequence[str | Path] | None, progress: bool = False) -> list[Document]:
     """Parse the given files and folders, refusing any file that cannot be read (with the
     first such file's error); :func:`read_documents` skips them instead."""
-    docs, skipped = read_documents(paths)
+    docs, skipped = read_documents(paths, progress)
     if skipped:
         raise skipped[0].error
     return docs
@@ -174,7 +199,7 @@ def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path
     with store.write_lock(index_dir, on_wait=lambda: waiting(progress, index_dir)):
         terminal = prog.on_terminal()
         _say(progress and terminal, "Reading the documents...")
-        read = read_corpus(paths)
+        read = read_corpus(paths, progress)
         docs = [d for d in read if isinstance(d, Document)]
         skipped = [s for s in read if isinstance(s, Skipped)]
         _say(progress, f"Read {len(docs)} document(s): {sum(len(d.passages) for d in docs):,} "

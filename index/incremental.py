@@ -242,7 +242,7 @@ def _update(index_dir: Path, add, remove, model, progress: bool, t0: float) -> d
     _, manifest = store.read_manifest(index_dir)
     name, sha, _ = identity(model)
     check_compatible(index_dir, manifest, name, sha)
-    new_docs, skipped = read_documents(add) if add else ([], [])
+    new_docs, skipped = read_documents(add, progress) if add else ([], [])
     embedder = get_embedder(model, progress=progress and progress_lines.on_terminal())
     previous = store.read_index(index_dir)  # a damaged or unreadable index says why
     existing = [d["id"] for d in previous.documents]

@@ -29,6 +29,7 @@ from fahras.retrieval.arabic import (
 
 MIN_LENGTH = 4          # a word (and a term) shorter than this is never corrected
 MIN_EDIT_LENGTH = 5     # one edit from a shorter term reaches too many other words
+MAX_LENGTH = 24         # longer "words" (a PDF that lost its spaces) are not words to correct
 SKELETON_WEIGHT = 0.8   # the same letters but for dots
 EDIT_WEIGHT = 0.6       # one edit away
 MAX_CANDIDATES = 3      # per word, the most frequent first
@@ -80,7 +81,8 @@ class Speller:
         """The lookup tables, made on the first word that needs a correction."""
         self._skeletons = {}
         for term in self._vocabulary:
-            if len(term) < MIN_LENGTH or not is_arabic(term[0]) or not term.isalpha():
+            if (not MIN_LENGTH <= len(term) <= MAX_LENGTH or not is_arabic(term[0])
+                    or not term.isalpha()):
                 continue
             self._skeletons.setdefault(skeleton(term), []).append(term)
             for key in _deletes(term) | {term}:
@@ -91,7 +93,7 @@ class Speller:
         if self._skeletons is None:
             self._build()
         found: dict[str, float] = {}
-        if len(term) < MIN_LENGTH:
+        if not MIN_LENGTH <= len(term) <= MAX_LENGTH:
             return []
         for t in self._skeletons.get(skeleton(term), ()):
             if t != term:

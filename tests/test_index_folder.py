@@ -106,7 +106,8 @@ def test_cli_exit_status_skipped_lines_and_piped_progress(tmp_path):
                                "reason": out["skipped"][0]["reason"]}]
     lines = r.stderr.splitlines()
     assert "\r" not in r.stderr and "Traceback" not in r.stderr
-    assert lines[0] == f"Read 5 document(s): {out['passages']} passages; 1 file(s) skipped"
+    assert [f"[{i}/6]" in line for i, line in enumerate(lines[:6], 1)] == [True] * 6  # as read
+    assert lines[6] == f"Read 5 document(s): {out['passages']} passages; 1 file(s) skipped"
     assert any(line.startswith("Embedding ") for line in lines)
     assert lines[-3].startswith("  embedded ") and lines[-3].split()[1].split("/")[0] == \
         lines[-3].split()[1].split("/")[1]  # the last progress line says all texts are done
@@ -137,8 +138,9 @@ def test_a_folder_where_every_file_fails_is_an_error(tmp_path, capsys):
     (folder / "a.txt").write_bytes("نص".encode("cp1256"))
     (folder / "b.pdf").write_bytes(b"%PDF-1.4 broken")
     code = cli.main(["index", str(folder), "--index", str(tmp_path / "index"), "--model", "hash"])
-    err = capsys.readouterr().err
-    assert code == 1 and err.count("\n") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1 and len(err) == 3 and "[1/2]" in err[0] and "[2/2]" in err[1]  # as read
+    err = err[-1]
     assert err.startswith("fahras: error: none of the 2 files could be read: ")
     assert "a.txt: is not UTF-8" in err and "b.pdf: is not a readable PDF" in err
     assert not store.exists(tmp_path / "index")

@@ -144,3 +144,14 @@ def test_speller_corrects_only_words_the_index_lacks():
     assert s.corrections("عايز اعرف شو") == []  # spoken-Arabic function words are not typos
     long = " ".join(["كلمةغريبة"] * 3000)
     assert len(s.corrections(long)) <= 64
+
+
+def test_speller_costs_are_bounded_by_word_length():
+    from fahras.retrieval.spelling import MAX_LENGTH
+
+    run = "ب" * 80_000  # a document that lost its spaces gives one enormous "term"
+    s = Speller({run, "تهريب"}, lambda t: 1)
+    assert s.candidates(run + "ت") == []
+    assert s.candidates("تهرييب") == [("تهريب", 0.6)]
+    # its deletions (80,000 strings of 80,000 letters) were never made
+    assert max(len(k) for k in s._deletions) <= MAX_LENGTH
