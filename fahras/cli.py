@@ -154,13 +154,12 @@ def _read_queries(path: str) -> list[str]:
     try:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as e:
-        raise UsageError(f"cannot read the queries file {path}: {e.strerror}") from None
+        raise UsageError("queries_unreadable", path=path, reason=e.strerror) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        raise UsageError(f"the queries file {path} is not UTF-8 text (line {line}); "
-                         "save it as UTF-8") from None
+        raise UsageError("queries_not_utf8", path=path, line=line) from None
     # One query per line: only line ends (\n, \r\n, \r) end one -- not a form feed or U+2028
     # inside a pasted query, where str.splitlines would also split.
     return [line.strip() for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
@@ -171,9 +170,9 @@ def _run_queries(args, what: str, call, render, failed: dict) -> int:
     """A query command: one query (JSON or a readable rendering), or ``--queries FILE`` (JSON
     Lines, one object per query; a query that cannot be run gets ``error`` and ``failed``)."""
     if args.queries is None and not args.query:
-        raise UsageError(f"give a {what}, or --queries FILE with one {what} per line")
+        raise UsageError("cli_no_query" if what == "query" else "cli_no_question")
     if args.queries is not None and args.query:
-        raise UsageError(f"give either a {what} or --queries FILE, not both")
+        raise UsageError("cli_query_and_file" if what == "query" else "cli_question_and_file")
     searcher = _open_searcher(args)
     kwargs = _filters(args)
     if args.queries is not None:
@@ -283,8 +282,7 @@ def cmd_index(args) -> int:
         from fahras.retrieval.backends.milvus import index_milvus
 
         if args.add or args.remove:
-            raise UsageError("with --backend milvus, give the whole corpus: unchanged "
-                             "documents are kept, changed ones replaced, missing ones removed")
+            raise UsageError("milvus_whole_corpus")
         m = index_milvus(args.paths or None, uri=args.uri, collection=args.collection,
                          model=args.model, progress=_progress())
         if _want_json(args):
@@ -298,8 +296,7 @@ def cmd_index(args) -> int:
         from fahras.index.incremental import update_index
 
         if args.paths:
-            raise UsageError("give either report paths (the whole corpus) or --add/--remove "
-                             "(changes to the current index), not both")
+            raise UsageError("index_paths_and_changes")
         manifest = update_index(args.index, add=args.add or (), remove=args.remove or (),
                                 model=args.model, progress=_progress())
     else:
@@ -355,8 +352,7 @@ def _eval_compare(args) -> int:
     from fahras.retrieval.evaluate import load_questions
 
     if args.backend != "embedded":
-        raise UsageError("--compare needs the embedded index (the baselines rank its "
-                         "passages); leave out --backend")
+        raise UsageError("compare_needs_embedded_cli")
     questions = load_questions(args.file)
     comparison = compare(_open_searcher(args), questions, source=args.file)
     if _want_json(args):

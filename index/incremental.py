@@ -127,11 +127,11 @@ def prepare(docs: Sequence[Document | str], embedder: Embedder,
     for d in docs:
         doc_id = d if isinstance(d, str) else d.id
         if doc_id in seen:
-            raise CorpusError(f"two reports have the same name {doc_id!r}; rename one of them")
+            raise CorpusError("duplicate_name", doc=doc_id)
         seen.add(doc_id)
         if isinstance(d, str):  # carried over from the previous generation as it is
             if previous is None or d not in prev_docs:
-                raise UsageError(f"there is no document {d!r} in the index")
+                raise UsageError("no_such_document", doc=d)
             changes.unchanged.append(d)
             documents.append(prev_docs[d])
             entries.append(prev_entries.get(d, {"id": d}))
@@ -233,12 +233,11 @@ def update_index(index_dir: str | Path | None = None, add: Sequence[str | Path] 
     embedder = get_embedder(model, progress=progress)
     previous = previous_data(index_dir, embedder)
     if previous is None:
-        raise IndexError_(f"the index at {index_dir} cannot be updated; {store.REBUILD_HINT}")
+        raise IndexError_("index_not_updatable", path=index_dir)
     existing = [d["id"] for d in previous.documents]
     unknown = [r for r in remove if r not in existing]
     if unknown:
-        raise UsageError(f"there is no document {unknown[0]!r} in the index (documents: "
-                         f"{', '.join(existing)})")
+        raise UsageError("no_such_document_listed", doc=unknown[0], documents=", ".join(existing))
     replaced = {d.id: d for d in new_docs}
     units: list[Document | str] = []
     for doc_id in existing:
@@ -247,7 +246,7 @@ def update_index(index_dir: str | Path | None = None, add: Sequence[str | Path] 
         units.append(replaced.pop(doc_id) if doc_id in replaced else doc_id)
     units.extend(d for d in new_docs if d.id in replaced)
     if not units:
-        raise UsageError("removing every document would leave an empty index")
+        raise UsageError("remove_every_document")
     data, changes, entries = prepare(units, embedder, previous, progress=progress)
     gen = store.write_index(index_dir, data, manifest_for(data, entries, embedder, changes))
     out = store.read_manifest(index_dir)[1]

@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fahras import messages
 from fahras.errors import IndexError_
 from fahras.fsutil import fsync_dir, sha256_file
 from fahras.index.report import Passage
@@ -51,7 +52,7 @@ from fahras.testhooks import pause_at
 FORMAT_VERSION = 1
 JSON_FILES = ("documents.json", "passages.json", "terms.json")
 ARRAY_FILES = ("vectors.npy", "sentences.npy", "sentence_vectors.npy")
-REBUILD_HINT = "rebuild it with: fahras index"
+REBUILD_HINT = messages.text("hint_rebuild")  # in every "damaged" message
 TMP_PREFIX = ".tmp-gen-"
 # gen-<time ns>-<pid>-<first 16 hex of the manifest's sha256> (older indexes: no hash part)
 _GEN_NAME = re.compile(r"gen-\d+-\d+(?:-([0-9a-f]{16}))?")
@@ -108,18 +109,15 @@ def current_generation(index_dir: Path) -> Path | None:
         name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
         if _generations(index_dir):
-            raise IndexError_(f"the index at {index_dir} is damaged (CURRENT is missing, or its "
-                              f"first build was interrupted); {REBUILD_HINT}") from None
+            raise IndexError_("index_current_missing", path=index_dir) from None
         return None
     except (OSError, UnicodeDecodeError):
-        raise IndexError_(f"the index at {index_dir} is damaged (CURRENT unreadable); "
-                          f"{REBUILD_HINT}") from None
+        raise IndexError_("index_current_unreadable", path=index_dir) from None
     if not name or "/" in name or "\\" in name or name.startswith(".") or "\0" in name:
-        raise IndexError_(f"the index at {index_dir} is damaged (CURRENT is invalid); {REBUILD_HINT}")
+        raise IndexError_("index_current_invalid", path=index_dir)
     gen = index_dir / name
     if not gen.is_dir():
-        raise IndexError_(f"the index at {index_dir} is damaged (CURRENT names {name[:80]!r}, "
-                          f"which is missing); {REBUILD_HINT}")
+        raise IndexError_("index_current_names_missing", path=index_dir, name=name[:80])
     return gen
 
 
@@ -203,25 +201,22 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict]:
     index_dir = Path(index_dir)
     gen = current_generation(index_dir)
     if gen is None:
-        raise IndexError_(f"there is no index at {index_dir}; build it with: fahras index")
+        raise IndexError_("index_missing", path=index_dir)
     try:
         blob = (gen / "manifest.json").read_bytes()
         named = _GEN_NAME.fullmatch(gen.name)
         if named and named.group(1) and hashlib.sha256(blob).hexdigest()[:16] != named.group(1):
-            raise IndexError_(f"the index at {index_dir} is damaged (manifest.json does not match "
-                              f"its generation: truncated or modified); {REBUILD_HINT}")
+            raise IndexError_("index_manifest_mismatch", path=index_dir)
         manifest = json.loads(blob.decode("utf-8"))
         if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
             raise ValueError("not a manifest")
     except (FileNotFoundError, NotADirectoryError):
-        raise IndexError_(f"the index at {index_dir} is damaged (manifest.json is missing); "
-                          f"{REBUILD_HINT}") from None
+        raise IndexError_("index_manifest_missing", path=index_dir) from None
     except (ValueError, UnicodeDecodeError, OSError):
-        raise IndexError_(f"the index at {index_dir} is damaged (manifest.json is unreadable); "
-                          f"{REBUILD_HINT}") from None
+        raise IndexError_("index_manifest_unreadable", path=index_dir) from None
     if manifest.get("format") != FORMAT_VERSION:
-        raise IndexError_(f"the index at {index_dir} has format {manifest.get('format')!r}; this "
-                          f"Fahras reads format {FORMAT_VERSION}; {REBUILD_HINT}")
+        raise IndexError_("index_format", path=index_dir, format=manifest.get("format"),
+                          expected=FORMAT_VERSION)
     return gen, manifest
 
 
@@ -233,10 +228,9 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
         path = gen / name
         meta = manifest["files"].get(name)
         if not isinstance(meta, dict) or not path.is_file():
-            raise IndexError_(f"the index at {index_dir} is damaged ({name} is missing); {REBUILD_HINT}")
+            raise IndexError_("index_file_missing", path=index_dir, name=name)
         if path.stat().st_size != meta.get("bytes") or (verify and sha256_file(path) != meta.get("sha256")):
-            raise IndexError_(f"the index at {index_dir} is damaged ({name} does not match its "
-                              f"manifest: truncated or modified); {REBUILD_HINT}")
+            raise IndexError_("index_file_mismatch", path=index_dir, name=name)
     try:
         documents = json.loads((gen / "documents.json").read_text(encoding="utf-8"))
         passages = [Passage.from_json(p) for p in
@@ -246,11 +240,10 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
         sentences = np.load(gen / "sentences.npy", allow_pickle=False)
         sentence_vectors = np.load(gen / "sentence_vectors.npy", allow_pickle=False)
     except (ValueError, TypeError, KeyError, AttributeError, OSError) as e:
-        raise IndexError_(f"the index at {index_dir} is damaged ({_first_line(e)}); "
-                          f"{REBUILD_HINT}") from None
+        raise IndexError_("index_damaged", path=index_dir, detail=_first_line(e)) from None
     problem = _inconsistency(documents, passages, terms, vectors, sentences, sentence_vectors)
     if problem:
-        raise IndexError_(f"the index at {index_dir} is inconsistent ({problem}); {REBUILD_HINT}")
+        raise IndexError_("index_inconsistent", path=index_dir, problem=problem)
     return IndexData(documents, passages, terms, vectors, sentences, sentence_vectors, manifest)
 
 

@@ -267,7 +267,7 @@ def measure_cold_start(index_dir: Path, model: str, runs: int, cores: int,
         wall, peak, code, out, err = run_child(cmd, env=env)
         if code != 0:
             tail = (err.strip().splitlines() or ["no output"])[-1]
-            raise FahrasError(f"the cold-start run failed (exit {code}): {tail}")
+            raise FahrasError("bench_cold_start_failed", code=code, detail=tail)
         found.append(bool(json.loads(out.strip().splitlines()[-1]).get("found")))
         walls.append(wall)
         peaks.append(peak)
@@ -346,7 +346,7 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
     from fahras.retrieval.searcher import Searcher
 
     if settings.cores < 1 or settings.rounds < 1 or min(settings.sizes, default=1) < 10:
-        raise UsageError("cores and rounds must be at least 1, corpus sizes at least 10")
+        raise UsageError("bench_settings")
 
     def say(msg: str) -> None:
         if progress:

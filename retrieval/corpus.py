@@ -33,8 +33,7 @@ def parse_years(values: Iterable[int | str] | None) -> set[int] | None:
             part = part.strip()
             m = re.fullmatch(r"(\d{4})(?:\s*[-–]\s*(\d{4}))?", part)
             if not m:
-                raise UsageError(f"a year filter is a year (2024) or a range (2022-2024), "
-                                 f"not {part!r}")
+                raise UsageError("year_filter_form", value=part)
             a, b = int(m.group(1)), int(m.group(2) or m.group(1))
             if b < a:
                 a, b = b, a
@@ -54,8 +53,8 @@ def parse_langs(values: Iterable[str] | None) -> set[str] | None:
             elif code in ("english",):
                 code = "en"
             if code not in LANG_CODES:
-                raise UsageError(f"unknown language {part.strip()!r}; use one of "
-                                 f"{', '.join(LANG_CODES)}")
+                raise UsageError("unknown_language", value=part.strip(),
+                                 choices=", ".join(LANG_CODES))
             out.add(code)
     return out
 

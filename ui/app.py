@@ -244,8 +244,7 @@ def build_app(searcher, export_dir: str | Path | None = None):
 
 
 def _port_error(host: str, port: int) -> UsageError:
-    return UsageError(f"cannot listen on {host}:{port} (the port is in use or not allowed); "
-                      "choose another with --port")
+    return UsageError("port_unusable", host=host, port=port)
 
 
 def check_address(host: str, port: int) -> None:
@@ -253,13 +252,12 @@ def check_address(host: str, port: int) -> None:
     import socket
 
     if not 0 < port < 65536:
-        raise UsageError(f"--port must be between 1 and 65535, not {port}")
+        raise UsageError("port_range", port=port)
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port,
                                                              type=socket.SOCK_STREAM)[0]
     except (socket.gaierror, UnicodeError):
-        raise UsageError(f"unknown host {host!r}; use an address of this machine, "
-                         "e.g. 127.0.0.1") from None
+        raise UsageError("unknown_host", host=host) from None
     with socket.socket(family, kind, proto) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -282,9 +280,9 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
         merged = ",".join(x for x in (no_proxy, extra) if x)
         os.environ["NO_PROXY"] = os.environ["no_proxy"] = merged
     if concurrency < 1:
-        raise UsageError("--concurrency must be at least 1")
+        raise UsageError("concurrency_min")
     if max_queue < 1:
-        raise UsageError("--max-queue must be at least 1")
+        raise UsageError("max_queue_min")
     check_address(host, port)
 
     from fahras.retrieval.searcher import Searcher
