@@ -174,7 +174,7 @@ def _run_queries(args, what: str, call, render, failed: dict) -> int:
     if args.queries is not None and args.query:
         raise UsageError("cli_query_and_file" if what == "query" else "cli_question_and_file")
     searcher = _open_searcher(args)
-    kwargs = _filters(args)
+    kwargs = _filters(args, searcher)
     if args.queries is not None:
         for q in _read_queries(args.queries):
             try:
@@ -222,13 +222,24 @@ def render_search(result) -> str:
     return "\n".join(lines)
 
 
-def _filters(args) -> dict:
+def _documents(searcher) -> list[dict]:
+    """The metadata of the documents a searcher holds (an index, or a Milvus collection)."""
+    documents = getattr(searcher, "documents", None)
+    if isinstance(documents, list):
+        return documents
+    return list(searcher.store.document_entries().values())
+
+
+def _filters(args, searcher) -> dict:
+    """The filters of a query command. The document, year and language filters become the
+    documents they select, and one that matches no document of the index is refused."""
+    from fahras.retrieval.corpus import select_documents
+
     kwargs = dict(kinds=args.kind or None, parts=args.part or None, mode=args.mode)
     if args.kind is None:
         kwargs.pop("kinds")
-    for name, key in (("doc", "docs"), ("year", "years"), ("lang", "langs")):
-        if getattr(args, name, None):  # multi-document filters, only when given
-            kwargs[key] = getattr(args, name)
+    if args.doc or args.year or args.lang:
+        kwargs["docs"] = select_documents(_documents(searcher), args.doc, args.year, args.lang)
     return kwargs
 
 

@@ -17,7 +17,7 @@ class FahrasError(Exception):
 
     exit_code = 1
 
-    def __init__(self, code: str, **params):
+    def __init__(self, code: str, /, **params):
         self.code, self.params = code, params
         super().__init__(messages.text(code, "en", **params))
 

@@ -50,7 +50,7 @@ def _lang(lang: str | None) -> str:
     return lang if lang in LANGS else "en"
 
 
-def text(code: str, lang: str | None = "en", **params) -> str:
+def text(code: str, lang: str | None = "en", /, **params) -> str:
     """The message ``code`` in ``lang`` ("en" or "ar"), its parameters filled in."""
     entry = catalog().get(code)
     if entry is None:
@@ -69,7 +69,7 @@ class Message(str):
     code: str
     params: dict
 
-    def __new__(cls, code: str, **params):
+    def __new__(cls, code: str, /, **params):
         self = super().__new__(cls, text(code, "en", **params))
         self.code, self.params = code, params
         return self

@@ -49,6 +49,7 @@ import numpy as np
 
 from fahras import config
 from fahras.errors import FahrasError, IndexError_, UsageError
+from fahras.messages import Message
 from fahras.index.report import KINDS, PARSER_VERSION, Passage
 from fahras.retrieval import fusion as fusion_mod
 from fahras.retrieval.arabic import NORMALIZER_VERSION
@@ -641,7 +642,8 @@ class MilvusSearcher:
                                  output_fields=["ord"], limit=100)
         if not rows and not self.client.query(self.store.passages, filter=base,
                                               output_fields=["ord"], limit=1):
-            notes.append(f"there is no {ref.kind} {ref.number} in the index")
+            notes.append(Message("note_no_paragraph" if ref.kind == "paragraph"
+                                 else "note_no_recommendation", number=ref.number))
         return sorted(((r["id"], int(r["ord"])) for r in rows), key=lambda t: t[1])
 
     def _citing(self, analysis, expr: str) -> set[str]:
