@@ -94,6 +94,8 @@ def jsonable(params: dict) -> dict:
     for k, v in params.items():
         if isinstance(v, Message):
             out[k] = {"code": v.code, "params": jsonable(v.params)}
+        elif isinstance(v, dict) and "code" in v:  # a nested message already as JSON
+            out[k] = {"code": str(v["code"]), "params": jsonable(v.get("params") or {})}
         elif isinstance(v, (str, int, float, bool)) or v is None:
             out[k] = v
         else:
@@ -110,13 +112,14 @@ def from_json(data: dict) -> Message:
 
 def render(value, lang: str | None) -> str:
     """Any message in ``lang``: a :class:`Message`, an error with a code, the JSON of one
-    (``{"code", "params"}``), or plain text (shown as it is)."""
+    (``{"code", "params"}``; ``{"text"}`` alone when it has no code), or plain text (shown as
+    it is)."""
     if value is None:
         return ""
     if isinstance(value, Message) or hasattr(value, "code") and hasattr(value, "params"):
         return text(value.code, lang, **(value.params or {}))
-    if isinstance(value, dict) and "code" in value:
-        return from_json(value).text(lang)
+    if isinstance(value, dict):
+        return from_json(value).text(lang) if "code" in value else str(value.get("text", ""))
     return str(value)
 
 

@@ -121,6 +121,15 @@ def current_generation(index_dir: Path) -> Path | None:
     return gen
 
 
+def generation_id(index_dir: Path) -> str | None:
+    """The name of the generation ``CURRENT`` names, read cheaply (no check): a server
+    compares it between requests to notice that the index it serves was rebuilt."""
+    try:
+        return (Path(index_dir) / "CURRENT").read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def exists(index_dir: Path) -> bool:
     """Whether the folder holds an index (intact or not): CURRENT or a generation."""
     index_dir = Path(index_dir)
