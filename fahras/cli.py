@@ -26,7 +26,7 @@ examples:
   fahras ask "Who opened the meeting?"
   fahras serve                      # the web interface on http://127.0.0.1:7860
   fahras passages --kind recommendation
-  fahras eval questions.tsv
+  fahras eval fahras/data/examples.tsv   # questions about the bundled report (in a checkout)
 """,
     "search": """\
 examples:
@@ -35,7 +35,7 @@ examples:
   fahras search "Frontex" -k 3 --json
   fahras search --queries questions.txt --json > results.jsonl
   fahras search "focal points" --kind recommendation --part recommendations
-  fahras search "victims" --year 2022-2024 --lang en --doc fx-2023-report.en
+  fahras search "victims" --year 2022-2024 --lang en --doc wg-2023.en
   fahras search "victims" --backend milvus --uri ./fahras.db
 """,
     "ask": """\
@@ -55,10 +55,11 @@ examples:
   fahras index report-2023.ar.txt report-2024.ar.txt --index ./my-index
   fahras index reports/                # a folder of .txt, .docx and .pdf reports
   fahras index --add new-report.en.pdf # add or replace one report, keep the others
-  fahras index --remove report-2023.ar # remove one report
+  fahras index --remove new-report.en # remove one report (its id)
   fahras index reports/ --backend milvus --uri ./fahras.db         # Milvus Lite file
-  fahras index reports/ --backend milvus --uri http://milvus:19530 # Milvus server/cluster
-  fahras index --model /models/multilingual-e5-base
+
+A Milvus server or cluster is --uri http://HOST:19530. --model PATH (a sentence-transformers
+folder) builds the index with another embedding model; search then uses the same one.
 """,
     "passages": """\
 examples:
@@ -67,10 +68,13 @@ examples:
 """,
     "eval": """\
 examples:
-  fahras eval ../shared/eval/dev.tsv
+  fahras eval fahras/data/examples.tsv        # questions about the bundled report
   fahras eval tests/data/unanswerable.tsv     # rows with answerable=no: the share refused
   fahras eval questions.tsv --json --details
-  fahras eval ../shared/eval/dev.tsv --compare   # beside Ctrl-F, rank-bm25, lexical, dense
+  fahras eval fahras/data/examples.tsv --compare   # beside Ctrl-F, rank-bm25, lexical, dense
+
+fahras/data/examples.tsv and tests/data/ are in a checkout of Fahras; questions.tsv stands for
+your own file, in the same tab-separated format (docs/evaluation.md).
 
 Every question is asked once (fahras ask): the ranking gives hit@k, MRR and nDCG on the
 answerable rows; "answer" is the share of rows with answer_contains whose answer contains
@@ -80,7 +84,7 @@ one of its strings; "refused" the share of answerable rows given no answer.
 examples:
   fahras bench                          # a few minutes; docs/evaluation.md quotes it
   fahras bench --quick --json           # one to two minutes (the notebook runs it in CI)
-  fahras bench --sizes 1000,10000,100000 --hnsw --milvus   # the scale curve to 100k
+  fahras bench --sizes 1000,10000,100000 --hnsw   # the scale curve to 100k (add --milvus)
 
 Medians (p50) and p95 over repeated runs, on 2 cores by default, of: query encoding alone,
 search, ask (interleaved), their ratios; a fresh `fahras ask` to its first answer and its peak
@@ -94,15 +98,21 @@ examples:
   fahras serve --host 0.0.0.0           # reachable from other machines (see --host and
                                         # docs/security.md: no login, no TLS)
 
-API (while it runs):
-  curl -s -X POST http://127.0.0.1:7860/gradio_api/call/search \\
-       -H 'Content-Type: application/json' -d '{"data": ["ما دور القنصليات؟", 3]}'
-  then GET http://127.0.0.1:7860/gradio_api/call/search/<event_id> (see README)
+API (while it runs): POST the values, [query, k, kinds, parts, mode] (null for a default),
+then GET the result with the event id the POST returned (see README):
+  EVENT=$(curl -s -X POST http://127.0.0.1:7860/gradio_api/call/search \\
+       -H 'Content-Type: application/json' \\
+       -d '{"data": ["ما دور القنصليات؟", 3, null, null, "hybrid"]}' \\
+       | python3 -c 'import json,sys; print(json.load(sys.stdin)["event_id"])')
+  curl -s http://127.0.0.1:7860/gradio_api/call/search/$EVENT
 """,
     "model": """\
 examples:
   fahras model --json
-  FAHRAS_MODEL=/models/my-st-model fahras model
+  FAHRAS_MODEL=e5-small fahras model
+
+FAHRAS_MODEL (or --model) names the model: e5-small (the default), a local
+sentence-transformers folder, or a hub id if you have a network.
 """,
 }
 

@@ -296,12 +296,14 @@ def build_app(searcher, export_dir: str | Path | None = None):
         for button, example in zip(example_buttons, EXAMPLES):
             button.click(partial(on_example, example), inputs[1:], [query, *outputs],
                          **private)
-        # Filters apply when they change (a slider when it is let go).
+        # Filters apply when they change: ticked by the user (.input), or the number of
+        # results by the slider, its keys or its number box (.change); while a search runs,
+        # only the last change waits for its turn.
         for control in (parts, kinds, docs, langs, years):
             control.input(on_filter, [*inputs, view_state], outputs, trigger_mode="always_last",
                           **private)
-        k.release(on_filter, [*inputs, view_state], outputs, trigger_mode="always_last",
-                  **private)
+        k.change(on_filter, [*inputs, view_state], outputs, trigger_mode="always_last",
+                 **private)
         lang.change(on_language, [lang, view_state],
                     [header, query, go, examples_label, filters, parts, kinds, k, docs, langs,
                      years, dl_csv, dl_json, report_heading, status, answer, hits, report],

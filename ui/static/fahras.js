@@ -33,8 +33,10 @@
       return;
     }
     var lang = document.documentElement.getAttribute("lang") === "en" ? "en" : "ar";
+    // "6,000" in English; «6000» in Arabic (a comma would read as a decimal separator)
+    var fmt = function (x) { return lang === "en" ? x.toLocaleString("en") : String(x); };
     notice.textContent = notice.getAttribute("data-" + lang)
-      .replace("{n}", n.toLocaleString("en")).replace("{limit}", limit.toLocaleString("en"));
+      .replace("{n}", fmt(n)).replace("{limit}", fmt(limit));
     notice.setAttribute("dir", lang === "en" ? "ltr" : "rtl");
     notice.hidden = false;
   }
