@@ -181,7 +181,7 @@ def test_i18n_has_the_same_keys_in_both_languages_and_every_key_used_exists():
     for lang in ("ar", "en"):
         assert all(v.strip() for v in STRINGS[lang].values())
     source = "".join(open(os.path.join(os.path.dirname(render.__file__), f)).read()
-                     for f in ("render.py", "app.py", "view.py", "filters.py"))
+                     for f in ("render.py", "app.py", "view.py", "filters.py", "documents.py"))
     used = set(re.findall(r"""\bt\((?:lang0?|lang), ["']([a-z_]+)["']""", source))
     used |= set(re.findall(r'_error\("([a-z_]+)"', source))
     assert used and used <= STRINGS["en"].keys(), used - STRINGS["en"].keys()

@@ -24,6 +24,7 @@ from fahras.errors import FahrasError, UsageError
 from fahras.index.report import KINDS
 from fahras.retrieval.searcher import DEFAULT_KINDS, MAX_K, MAX_QUERY_CHARS
 from fahras.ui import filters as doc_filters
+from fahras.ui.documents import doc_info_html
 from fahras.ui import render
 from fahras.ui.apiguard import api_k, api_list, refuse_missing_values
 from fahras.ui.apiguard import app_kwargs as apiguard_kwargs
@@ -74,7 +75,7 @@ def header_html(searcher, lang: str) -> str:
     else:
         doc = documents[0] if documents else {}
         code = render.text_lang(doc, str(doc.get("title") or ""))
-        info = render.doc_info_html(lang, doc, "date", "distribution")
+        info = doc_info_html(lang, doc, "date", "distribution")
         about = (f'<p class="doc-title" dir="{"rtl" if code in render.RTL_LANGS else "ltr"}" '
                  f'lang="{render.esc(code)}">{render.esc(doc.get("title") or "")}</p>'
                  f'<p class="doc-info" dir="{"rtl" if lang == "ar" else "ltr"}">{info}</p>')

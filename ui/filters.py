@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fahras.retrieval.citation import date_in
-from fahras.ui.i18n import t
-
-TITLE_CHARS = 70
+from fahras.ui.documents import document_label, language_name
 
 
 def languages(documents: Sequence[dict]) -> list[str]:
@@ -29,29 +26,12 @@ def offered(values: Sequence) -> bool:
     return len(values) > 1
 
 
-def _language_name(lang: str, code: str) -> str:
-    try:
-        return t(lang, f"lang_{code}")
-    except KeyError:
-        return code
-
-
-def document_label(doc: dict, lang: str) -> str:
-    """«CTOC/COP/WG.7/2024/5 · تقرير عن اجتماع ... · 26 تموز/يوليه 2024 · العربية»."""
-    title = str(doc.get("title") or doc.get("id") or "")
-    if len(title) > TITLE_CHARS:
-        title = title[:TITLE_CHARS - 1].rstrip() + "…"
-    parts = [doc.get("symbol"), title, date_in(doc.get("date"), lang) or doc.get("year"),
-             _language_name(lang, doc["lang"]) if doc.get("lang") else None]
-    return " · ".join(str(p) for p in parts if p)
-
-
 def document_choices(documents: Sequence[dict], lang: str) -> list[tuple[str, str]]:
     return [(document_label(d, lang), str(d["id"])) for d in documents]
 
 
 def language_choices(documents: Sequence[dict], lang: str) -> list[tuple[str, str]]:
-    return [(_language_name(lang, code), code) for code in languages(documents)]
+    return [(language_name(lang, code), code) for code in languages(documents)]
 
 
 def narrowed(chosen: Sequence[str] | None, every: Sequence[str]) -> list[str] | None:

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 
 from fahras import messages
 from fahras.retrieval.arabic import script_of
-from fahras.retrieval.citation import date_in
 from fahras.retrieval.highlight import highlight_spans, segments
+from fahras.ui.documents import doc_info_html, language_name
 from fahras.ui.i18n import direction, lang_of, t
 
 RTL_LANGS = ("ar", "fa", "ur", "he")
@@ -71,47 +71,6 @@ def _text(inner: str, code: str, cls: str) -> str:
     """A block of a document's own text, in its language and direction."""
     d = "rtl" if code in RTL_LANGS else "ltr"
     return f'<div class="{cls}" dir="{d}" lang="{esc(code)}">{inner}</div>'
-
-
-def language_name(lang: str, code: str | None) -> str:
-    try:
-        return t(lang, f"lang_{code}")
-    except KeyError:
-        return str(code or "")
-
-
-def date_html(lang: str, date: str | None) -> str:
-    """A document's date in the page's language, isolated from the text around it (a date
-    in Latin letters inside Arabic would otherwise read "July 2024 26")."""
-    shown = date_in(date, lang)
-    if not shown:
-        return ""
-    return f'<bdi class="date" dir="{direction(lang)}">{esc(shown)}</bdi>'
-
-
-def distribution_name(lang: str, value: str | None) -> str:
-    """"General" / «عام»: a UN document's distribution (as it is when not a known one)."""
-    if not value:
-        return ""
-    key = "distr_" + str(value).strip().lower()
-    try:
-        return t(lang, key)
-    except KeyError:
-        return str(value)
-
-
-def doc_info_html(lang: str, doc: dict, *keys: str) -> str:
-    """The date, distribution and language of a document (those of ``keys`` it has), each in
-    the page's language and isolated, joined by « · »."""
-    parts = []
-    for key in keys:
-        if key == "date" and doc.get("date"):
-            parts.append(date_html(lang, doc["date"]))
-        elif key == "distribution" and doc.get("distribution"):
-            parts.append(f"<bdi>{esc(distribution_name(lang, doc['distribution']))}</bdi>")
-        elif key == "lang" and doc.get("lang"):
-            parts.append(f"<bdi>{esc(language_name(lang, doc['lang']))}</bdi>")
-    return " · ".join(parts)
 
 
 def document_line(lang: str, doc: dict | None) -> str:

@@ -90,6 +90,20 @@ def _reason(result) -> dict | None:
     return _message(messages.parse(reason, "refuse_") or reason)
 
 
+def _refusal(query: str, kinds, parts, langs, years) -> dict | None:
+    """What the page refuses before asking the library: an empty or too long query, or a
+    filter with nothing chosen (None is "all")."""
+    if not query:
+        return _error("err_empty")
+    if len(query) > MAX_QUERY_CHARS:
+        return _error("err_long", n=len(query), limit=MAX_QUERY_CHARS)
+    for chosen, key in ((kinds, "err_no_kinds"), (parts, "err_no_parts"),
+                        (langs, "err_no_langs"), (years, "err_no_years")):
+        if chosen is not None and not chosen:
+            return _error(key)
+    return None
+
+
 def build_view(searcher, query: str | None, k: int = DEFAULT_K,
                kinds: Sequence[str] | None = DEFAULT_KINDS,
                parts: Sequence[str] | None = None, docs: Sequence[str] | None = None,
@@ -107,25 +121,10 @@ def build_view(searcher, query: str | None, k: int = DEFAULT_K,
                   "hits": [], "answer": None, "found": None, "reason": None, "expansions": [],
                   "notes": [], "terms": [], "took_ms": 0.0, "error": None, "weak_from": None,
                   "n_documents": len(documents)}
-    if not query:
-        view["error"] = _error("err_empty")
-        return view
-    if len(query) > MAX_QUERY_CHARS:
-        view["error"] = _error("err_long", n=len(query), limit=MAX_QUERY_CHARS)
-        return view
-    if kinds is not None and not kinds:
-        view["error"] = _error("err_no_kinds")
-        return view
-    if parts is not None and not parts:
-        view["error"] = _error("err_no_parts")
-        return view
     langs = doc_filters.narrowed(langs, doc_filters.languages(documents))
     years = doc_filters.narrowed(years, doc_filters.years(documents))
-    if langs is not None and not langs:
-        view["error"] = _error("err_no_langs")
-        return view
-    if years is not None and not years:
-        view["error"] = _error("err_no_years")
+    view["error"] = _refusal(query, kinds, parts, langs, years)
+    if view["error"]:
         return view
     kinds = [x for x in (kinds or DEFAULT_KINDS) if x in KINDS]
     parts = None if not parts or set(PARTS) <= set(parts) else [p for p in parts if p in PARTS]
