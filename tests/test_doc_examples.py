@@ -3,10 +3,12 @@
 The commands are read from the documentation itself (README's ```bash and ```python blocks,
 the ``examples:`` of each command's help), so a changed example is a changed test. Each source
 runs in order, as a reader would type it, in a fresh folder holding the files the examples
-name as the reader's own (``questions.txt``, ``reports/``, ``new-report.en.pdf``...) and a
-fresh FAHRAS_HOME with the converted model. Two changes to what is typed, both mechanical:
+name as the reader's own (``questions.txt``, ``reports/``, ``new-report.en.pdf``...), the
+checkout's ``fahras/`` and ``tests/`` (examples name ``fahras/data/examples.tsv``), and a fresh
+FAHRAS_HOME with the converted model. Two changes to what is typed, both mechanical:
 ``fahras serve`` listens on a free port instead of 7860/8080 (and the API examples call that
-port), so the test can run beside a server; a server is stopped once it answers.
+port), so the test can run beside a server; a server runs until the API examples that follow
+it have run.
 
 Not run (they change the Python environment or are this very command): ``pip install ...``,
 ``python3 -m venv ...``, ``python -m pytest ...``. The test of the extraction itself is fast;
@@ -165,9 +167,11 @@ def _reader_folder(tmp: Path, model_home: Path) -> tuple[Path, dict]:
     make_pdf(corpus / "fx-2022-background.ar.txt", work / "wg-2025.ar.pdf")
     (work / "questions.txt").write_text("ما دور القنصليات؟\nWho opened the meeting?\n"
                                         "حماية الأطفال المهربين\n", encoding="utf-8")
-    for name in ("fahras/data/examples.tsv", "tests/data/unanswerable.tsv"):
-        (work / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO / name, work / name)
+    # Examples that name fahras/data/... or tests/data/... are typed in a checkout: the
+    # folder has them where a checkout does (a copy of just those files would be a folder
+    # "fahras" that `python -m fahras` would take for the package).
+    for name in ("fahras", "tests"):
+        (work / name).symlink_to(REPO / name, target_is_directory=True)
     shutil.copy(REPO / "fahras/data/examples.tsv", work / "questions.tsv")
     env = dict(os.environ, FAHRAS_HOME=str(home), HF_HUB_OFFLINE="1",
                GRADIO_ANALYTICS_ENABLED="False", NO_PROXY="127.0.0.1,localhost",
@@ -243,9 +247,10 @@ def test_every_example_runs_and_succeeds(source, tmp_path, model_home):
     server = None
     try:
         for kind, text in units(source):
+            if server is not None and kind in ("shell", "python"):
+                server.stop()  # a server runs for the API examples that follow it
+                server = None
             if kind == "shell" and text.startswith("fahras serve"):
-                if server is not None:
-                    server.stop()
                 server = _Server(text, work, env)
                 continue
             if kind == "shell":
