@@ -159,3 +159,36 @@ def test_the_reasons_of_ask_are_read_back_from_their_english_text(english, code)
 def test_what_is_not_a_reason_is_not_read_as_one():
     assert parse("something else entirely", "refuse_") is None
     assert parse("it asks for a date, and the closest passage has none!", "refuse_") is None
+
+
+def test_every_reason_the_current_answer_layer_gives_is_read_back():
+    """Each branch of retrieval/answer.py's ``refuse`` (until the answer layer returns codes
+    itself) gives a text that :func:`parse` turns into a catalog message with an Arabic text."""
+    from fahras.retrieval import answer
+
+    base = {"pinned": False, "question": True, "cue_missing": False, "wanted": "a date",
+            "focus_missing": False, "focus": "ميزانية", "country_missing": [],
+            "ordinal_missing": [], "missing_specific": 0.0, "n_missing": 0,
+            "number_missing": False, "dense": True, "topicality": 1.0, "cosine": 1.0,
+            "support": 0.0, "nothing_in_report": False}
+    limits = {"missing": 0.5, "topicality": 0.5, "cosine": 0.5, "support": 0.5}
+    model = {"refusal": {"arabic": limits, "latin": limits}}
+    cases = {
+        "refuse_pinned_cue": {"pinned": True, "cue_missing": True},
+        "refuse_nothing": {"question": False, "nothing_in_report": True},
+        "refuse_cue": {"cue_missing": True},
+        "refuse_focus": {"focus_missing": True},
+        "refuse_country": {"country_missing": ["المغرب"]},
+        "refuse_ordinal": {"ordinal_missing": ["الثاني عشر"]},
+        "refuse_missing": {"missing_specific": 0.9, "n_missing": 3},
+        "refuse_far": {"topicality": 0.1},
+    }
+    for code, changes in cases.items():
+        reason = answer.refuse({**base, **changes}, False, model)
+        msg = parse(reason, "refuse_")
+        assert msg is not None and msg.code == code, (code, reason)
+        assert msg.text("ar") != reason and not any("a" <= c <= "z" for c in msg.text("ar"))
+    for wanted in answer._WANTED.values():  # what a question asks for, translated too
+        msg = parse(answer.refuse({**base, "cue_missing": True, "wanted": wanted}, False, model),
+                    "refuse_")
+        assert msg.params["wanted"].code.startswith("want_")
