@@ -11,8 +11,9 @@ port), so the test can run beside a server; a server runs until the API examples
 it have run.
 
 Not run (they change the Python environment or are this very command): ``pip install ...``,
-``python3 -m venv ...``, ``python -m pytest ...``. The test of the extraction itself is fast;
-running the examples needs the real model: slow (about half an hour, the benches most of it).
+``python3 -m venv ...``, ``python -m pytest ...``. The test of the extraction itself is fast; running the examples
+needs the real model: slow (about 85 minutes in all on 2 shared cores, the three bench examples
+more than half of it: ``-k "not bench"`` leaves them out).
 """
 
 from __future__ import annotations
