@@ -12,8 +12,8 @@ it have run.
 
 Not run (they change the Python environment or are this very command): ``pip install ...``,
 ``python3 -m venv ...``, ``python -m pytest ...``. The test of the extraction itself is fast; running the examples
-needs the real model: slow (about 85 minutes in all on 2 shared cores, the three bench examples
-more than half of it: ``-k "not bench"`` leaves them out).
+needs the real model: slow (about 85 minutes in all on 2 shared cores, the bench examples more
+than half of it; ``-k "not bench"`` leaves out those of ``fahras bench --help``).
 """
 
 from __future__ import annotations
