@@ -26,7 +26,7 @@ examples:
   fahras ask "Who opened the meeting?"
   fahras serve                      # the web interface on http://127.0.0.1:7860
   fahras passages --kind recommendation
-  fahras eval questions.tsv
+  fahras eval fahras/data/examples.tsv   # questions about the bundled report (in a checkout)
 """,
     "search": """\
 examples:
@@ -35,7 +35,7 @@ examples:
   fahras search "Frontex" -k 3 --json
   fahras search --queries questions.txt --json > results.jsonl
   fahras search "focal points" --kind recommendation --part recommendations
-  fahras search "victims" --year 2022-2024 --lang en --doc fx-2023-report.en
+  fahras search "victims" --year 2022-2024 --lang en --doc wg-2023.en
   fahras search "victims" --backend milvus --uri ./fahras.db
 """,
     "ask": """\
@@ -55,11 +55,12 @@ examples:
   fahras index report-2023.ar.txt report-2024.ar.txt --index ./my-index
   fahras index reports/                # a folder: UN reports, numbered or plain texts
   fahras index --add new-report.en.pdf # add or replace one report, keep the others
-  fahras index --remove report-2023.ar # remove one report
+  fahras index --remove new-report.en # remove one report (its id)
   fahras index --replace               # back to the bundled report alone (removes the others)
   fahras index reports/ --backend milvus --uri ./fahras.db         # Milvus Lite file
-  fahras index reports/ --backend milvus --uri http://milvus:19530 # Milvus server/cluster
-  fahras index --model /models/multilingual-e5-base
+
+A Milvus server or cluster is --uri http://HOST:19530. --model PATH (a sentence-transformers
+folder) builds the index with another embedding model; search then uses the same one.
 
 With paths, the index becomes exactly those documents (unchanged texts are not embedded
 again). Without a path it is the bundled report; if the index holds documents you added,
@@ -77,10 +78,13 @@ examples:
 """,
     "eval": """\
 examples:
-  fahras eval ../shared/eval/dev.tsv
+  fahras eval fahras/data/examples.tsv        # questions about the bundled report
   fahras eval tests/data/unanswerable.tsv     # rows with answerable=no: the share refused
   fahras eval questions.tsv --json --details
-  fahras eval ../shared/eval/dev.tsv --compare   # beside Ctrl-F, rank-bm25, lexical, dense
+  fahras eval fahras/data/examples.tsv --compare   # beside Ctrl-F, rank-bm25, lexical, dense
+
+fahras/data/examples.tsv and tests/data/ are in a checkout of Fahras; questions.tsv stands for
+your own file, in the same tab-separated format (docs/evaluation.md).
 
 Every question is asked once (fahras ask): the ranking gives hit@k, MRR and nDCG on the
 answerable rows; "answer" is the share of rows with answer_contains whose answer contains
@@ -90,7 +94,7 @@ one of its strings; "refused" the share of answerable rows given no answer.
 examples:
   fahras bench                          # a few minutes; docs/evaluation.md quotes it
   fahras bench --quick --json           # one to two minutes (the notebook runs it in CI)
-  fahras bench --sizes 1000,10000,100000 --hnsw --milvus   # the scale curve to 100k
+  fahras bench --sizes 1000,10000,100000 --hnsw   # the scale curve to 100k (add --milvus)
 
 Medians (p50) and p95 over repeated runs, on 2 cores by default, of: query encoding alone,
 search, ask (interleaved), their ratios; fresh `fahras search` and `fahras ask` processes
@@ -107,15 +111,21 @@ examples:
   fahras serve --host 0.0.0.0           # reachable from other machines (see --host and
                                         # docs/security.md: no login, no TLS)
 
-API (while it runs):
-  curl -s -X POST http://127.0.0.1:7860/gradio_api/call/search \\
-       -H 'Content-Type: application/json' -d '{"data": ["ما دور القنصليات؟", 3]}'
-  then GET http://127.0.0.1:7860/gradio_api/call/search/<event_id> (see README)
+API (while it runs): POST the values, [query, k, kinds, parts, mode] (null for a default),
+then GET the result with the event id the POST returned (see README):
+  EVENT=$(curl -s -X POST http://127.0.0.1:7860/gradio_api/call/search \\
+       -H 'Content-Type: application/json' \\
+       -d '{"data": ["ما دور القنصليات؟", 3, null, null, "hybrid"]}' \\
+       | python3 -c 'import json,sys; print(json.load(sys.stdin)["event_id"])')
+  curl -s http://127.0.0.1:7860/gradio_api/call/search/$EVENT
 """,
     "model": """\
 examples:
   fahras model --json
-  FAHRAS_MODEL=/models/my-st-model fahras model
+  FAHRAS_MODEL=e5-small fahras model
+
+FAHRAS_MODEL (or --model) names the model: e5-small (the default), a local
+sentence-transformers folder, or a hub id if you have a network.
 """,
 }
 
@@ -171,13 +181,12 @@ def _read_queries(path: str) -> list[str]:
     try:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as e:
-        raise UsageError(f"cannot read the queries file {path}: {e.strerror}") from None
+        raise UsageError("queries_unreadable", path=path, reason=e.strerror) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        raise UsageError(f"the queries file {path} is not UTF-8 text (line {line}); "
-                         "save it as UTF-8") from None
+        raise UsageError("queries_not_utf8", path=path, line=line) from None
     # One query per line: only line ends (\n, \r\n, \r) end one -- not a form feed or U+2028
     # inside a pasted query, where str.splitlines would also split.
     return [line.strip() for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
@@ -188,11 +197,11 @@ def _run_queries(args, what: str, call, render, failed: dict) -> int:
     """A query command: one query (JSON or a readable rendering), or ``--queries FILE`` (JSON
     Lines, one object per query; a query that cannot be run gets ``error`` and ``failed``)."""
     if args.queries is None and not args.query:
-        raise UsageError(f"give a {what}, or --queries FILE with one {what} per line")
+        raise UsageError("cli_no_query" if what == "query" else "cli_no_question")
     if args.queries is not None and args.query:
-        raise UsageError(f"give either a {what} or --queries FILE, not both")
+        raise UsageError("cli_query_and_file" if what == "query" else "cli_question_and_file")
     searcher = _open_searcher(args)
-    kwargs = _filters(args)
+    kwargs = _filters(args, searcher)
     if args.queries is not None:
         for q in _read_queries(args.queries):
             try:
@@ -240,13 +249,24 @@ def render_search(result) -> str:
     return "\n".join(lines)
 
 
-def _filters(args) -> dict:
+def _documents(searcher) -> list[dict]:
+    """The metadata of the documents a searcher holds (an index, or a Milvus collection)."""
+    documents = getattr(searcher, "documents", None)
+    if isinstance(documents, list):
+        return documents
+    return list(searcher.store.document_entries().values())
+
+
+def _filters(args, searcher) -> dict:
+    """The filters of a query command. The document, year and language filters become the
+    documents they select, and one that matches no document of the index is refused."""
+    from fahras.retrieval.corpus import select_documents
+
     kwargs = dict(kinds=args.kind or None, parts=args.part or None, mode=args.mode)
     if args.kind is None:
         kwargs.pop("kinds")
-    for name, key in (("doc", "docs"), ("year", "years"), ("lang", "langs")):
-        if getattr(args, name, None):  # multi-document filters, only when given
-            kwargs[key] = getattr(args, name)
+    if args.doc or args.year or args.lang:
+        kwargs["docs"] = select_documents(_documents(searcher), args.doc, args.year, args.lang)
     return kwargs
 
 
@@ -300,8 +320,7 @@ def cmd_index(args) -> int:
         from fahras.retrieval.backends.milvus import index_milvus
 
         if args.add or args.remove:
-            raise UsageError("with --backend milvus, give the whole corpus: unchanged "
-                             "documents are kept, changed ones replaced, missing ones removed")
+            raise UsageError("milvus_whole_corpus")
         m = index_milvus(args.paths or None, uri=args.uri, collection=args.collection,
                          model=args.model, progress=_progress())
         if _want_json(args):
@@ -315,10 +334,8 @@ def cmd_index(args) -> int:
         from fahras.index.incremental import update_index
 
         if args.paths or args.replace:
-            raise UsageError("give either report paths (the whole corpus) or --add/--remove "
-                             "(changes to the current index), not both"
-                             if args.paths else "--replace is for `fahras index` without a "
-                             "path (back to the bundled report); not with --add/--remove")
+            raise UsageError("index_paths_and_changes" if args.paths
+                             else "index_replace_with_changes")
         manifest = update_index(args.index, add=args.add or (), remove=args.remove or (),
                                 model=args.model, progress=True)
     else:
@@ -381,8 +398,7 @@ def _eval_compare(args) -> int:
     from fahras.retrieval.evaluate import load_questions
 
     if args.backend != "embedded":
-        raise UsageError("--compare needs the embedded index (the baselines rank its "
-                         "passages); leave out --backend")
+        raise UsageError("compare_needs_embedded_cli")
     questions = load_questions(args.file)
     comparison = compare(_open_searcher(args), questions, source=args.file)
     if _want_json(args):

@@ -45,8 +45,7 @@ def _require_dask():
     try:
         import distributed
     except ImportError:
-        raise FahrasError("batch embedding needs Dask distributed: "
-                          "pip install 'fahras[scale]'") from None
+        raise FahrasError("batch_needs_dask") from None
     return distributed
 
 
@@ -107,11 +106,11 @@ def embed_to_files(paths: Sequence[str | Path], out_dir: str | Path, model: str 
     from fahras.retrieval.arabic import NORMALIZER_VERSION
 
     if file_type not in FILE_TYPES:
-        raise UsageError(f"file type is one of {', '.join(FILE_TYPES)}")
+        raise UsageError("batch_file_type", choices=", ".join(FILE_TYPES))
     _require_dask()
     files = [str(p) for p in expand_paths(paths)]
     if not files:
-        raise UsageError("no documents to embed")
+        raise UsageError("batch_nothing")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # Passage numbers ("ord", reading order across the corpus) need each group's offset:

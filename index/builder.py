@@ -82,8 +82,8 @@ def read_corpus(paths: Sequence[str | Path] | None,
     for d in out:
         if isinstance(d, Document):
             if d.id in seen:
-                raise CorpusError(
-                    f"two reports have the same name {d.id!r}: {seen[d.id]} and {d.source}")
+                raise CorpusError("duplicate_name_sources", doc=d.id, first=seen[d.id],
+                                  second=d.source)
             seen[d.id] = d.source
     return out
 
@@ -239,13 +239,9 @@ def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path
 def check_compatible(index_dir: Path, manifest: dict, model_name: str, model_sha256: str) -> None:
     """Refuse, with a clear message, an index built differently from what this search uses."""
     if manifest.get("normalizer_version") != NORMALIZER_VERSION:
-        raise IndexError_(
-            f"the index at {index_dir} was built with Arabic normalizer v"
-            f"{manifest.get('normalizer_version')}; this Fahras uses v{NORMALIZER_VERSION}; "
-            f"{store.REBUILD_HINT}")
+        raise IndexError_("index_normalizer", path=index_dir,
+                          built=manifest.get("normalizer_version"), ours=NORMALIZER_VERSION)
     built = manifest.get("model") or {}
     if built.get("sha256") != model_sha256:
-        raise IndexError_(
-            f"the index at {index_dir} was built with the model {built.get('name')!r}, not "
-            f"{model_name!r}; mixing them would give meaningless results. Search with "
-            f"--model {built.get('name')!r}, or rebuild the index: fahras index --model {model_name!r}")
+        raise IndexError_("index_model_mismatch", path=index_dir, built=built.get("name"),
+                          model=model_name)

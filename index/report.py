@@ -39,20 +39,17 @@ def read_text(path: str | Path) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise CorpusError(f"corpus file not found: {path}") from None
+        raise CorpusError("corpus_not_found", path=path) from None
     except IsADirectoryError:
-        raise CorpusError(f"{path} is a folder; give the path of a report (.txt)") from None
+        raise CorpusError("corpus_is_folder", path=path) from None
     except OSError as e:
-        raise CorpusError(f"cannot read {path}: {e.strerror}") from None
+        raise CorpusError("corpus_unreadable", path=path, reason=e.strerror) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise CorpusError(
-            f"{path} is not UTF-8 text (invalid byte at position {e.start}); "
-            "save the report as UTF-8 and try again"
-        ) from None
+        raise CorpusError("corpus_not_utf8", path=path, position=e.start) from None
     if not text.strip():
-        raise CorpusError(f"{path} is empty")
+        raise CorpusError("corpus_empty", path=path)
     return text
 
 
@@ -82,5 +79,5 @@ def parse_file_text(text: str, path: str | Path, doc_id: str | None = None) -> D
     """Parse the text read from a file, refusing a text with nothing to cite."""
     doc = parse_report(text, doc_id or doc_id_for(path), source=str(path))
     if not doc.citable:
-        raise CorpusError(f"{path} has no paragraph of text to index")
+        raise CorpusError("corpus_no_paragraph", path=path)
     return doc

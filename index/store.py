@@ -51,6 +51,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fahras import messages
 from fahras.errors import IndexError_
 from fahras.fsutil import (NotRegularFile, atomic_write, check_regular, describe, exclusive_lock,
                            fsync_dir, read_regular, sha256_file, write_synced)
@@ -60,7 +61,7 @@ from fahras.testhooks import pause_at
 FORMAT_VERSION = 1
 JSON_FILES = ("documents.json", "passages.json", "terms.json")
 ARRAY_FILES = ("vectors.npy", "sentences.npy", "sentence_vectors.npy")
-REBUILD_HINT = "rebuild it with: fahras index"
+REBUILD_HINT = messages.text("hint_rebuild")  # in every "damaged" message
 PERMISSION_HINT = ("check the permissions of the index folder and its files, or choose another "
                    "folder with --index (or FAHRAS_HOME)")
 LOCK = ".lock"
@@ -143,15 +144,13 @@ def current_generation(index_dir: Path) -> Path | None:
     except (FileNotFoundError, NotADirectoryError):
         if not exists(index_dir):
             return None
-        raise IndexError_(f"the index at {index_dir} is damaged (CURRENT is missing, or its "
-                          f"first build was interrupted); {REBUILD_HINT}") from None
+        raise IndexError_("index_current_missing", path=index_dir) from None
     except (PermissionError, NotRegularFile) as e:
         raise unreadable(index_dir, e) from None
     except (OSError, UnicodeDecodeError):
-        raise IndexError_(f"the index at {index_dir} is damaged (CURRENT unreadable); "
-                          f"{REBUILD_HINT}") from None
+        raise IndexError_("index_current_unreadable", path=index_dir) from None
     if not name or "/" in name or "\\" in name or name.startswith(".") or "\0" in name:
-        raise IndexError_(f"the index at {index_dir} is damaged (CURRENT is invalid); {REBUILD_HINT}")
+        raise IndexError_("index_current_invalid", path=index_dir)
     gen = index_dir / name
     try:
         if not stat.S_ISDIR(os.stat(gen).st_mode):
@@ -159,9 +158,17 @@ def current_generation(index_dir: Path) -> Path | None:
     except PermissionError as e:
         raise unreadable(index_dir, e) from None
     except OSError:
-        raise IndexError_(f"the index at {index_dir} is damaged (CURRENT names {name[:80]!r}, "
-                          f"which is missing); {REBUILD_HINT}") from None
+        raise IndexError_("index_current_names_missing", path=index_dir, name=name[:80]) from None
     return gen
+
+
+def generation_id(index_dir: Path) -> str | None:
+    """The name of the generation ``CURRENT`` names, read cheaply (no check): a server
+    compares it between requests to notice that the index it serves was rebuilt."""
+    try:
+        return (Path(index_dir) / "CURRENT").read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def exists(index_dir: Path) -> bool:
@@ -265,27 +272,24 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict]:
     index_dir = Path(index_dir)
     gen = current_generation(index_dir)
     if gen is None:
-        raise IndexError_(f"there is no index at {index_dir}; build it with: fahras index")
+        raise IndexError_("index_missing", path=index_dir)
     try:
         blob = read_regular(gen / "manifest.json")
         named = _GEN_NAME.fullmatch(gen.name)
         if named and named.group(1) and hashlib.sha256(blob).hexdigest()[:16] != named.group(1):
-            raise IndexError_(f"the index at {index_dir} is damaged (manifest.json does not match "
-                              f"its generation: truncated or modified); {REBUILD_HINT}")
+            raise IndexError_("index_manifest_mismatch", path=index_dir)
         manifest = json.loads(blob.decode("utf-8"))
         if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
             raise ValueError("not a manifest")
     except (FileNotFoundError, NotADirectoryError):
-        raise IndexError_(f"the index at {index_dir} is damaged (manifest.json is missing); "
-                          f"{REBUILD_HINT}") from None
+        raise IndexError_("index_manifest_missing", path=index_dir) from None
     except (PermissionError, NotRegularFile) as e:
         raise unreadable(index_dir, e) from None
     except (ValueError, UnicodeDecodeError, OSError):
-        raise IndexError_(f"the index at {index_dir} is damaged (manifest.json is unreadable); "
-                          f"{REBUILD_HINT}") from None
+        raise IndexError_("index_manifest_unreadable", path=index_dir) from None
     if manifest.get("format") != FORMAT_VERSION:
-        raise IndexError_(f"the index at {index_dir} has format {manifest.get('format')!r}; this "
-                          f"Fahras reads format {FORMAT_VERSION}; {REBUILD_HINT}")
+        raise IndexError_("index_format", path=index_dir, format=manifest.get("format"),
+                          expected=FORMAT_VERSION)
     return gen, manifest
 
 
@@ -305,10 +309,9 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
         except (PermissionError, NotRegularFile) as e:
             raise unreadable(index_dir, e) from None
         if size is None:
-            raise IndexError_(f"the index at {index_dir} is damaged ({name} is missing); {REBUILD_HINT}")
+            raise IndexError_("index_file_missing", path=index_dir, name=name)
         if not same:
-            raise IndexError_(f"the index at {index_dir} is damaged ({name} does not match its "
-                              f"manifest: truncated or modified); {REBUILD_HINT}")
+            raise IndexError_("index_file_mismatch", path=index_dir, name=name)
     try:
         documents = json.loads((gen / "documents.json").read_text(encoding="utf-8"))
         passages = [Passage.from_json(p) for p in
@@ -320,11 +323,10 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
     except PermissionError as e:
         raise unreadable(index_dir, e) from None
     except (ValueError, TypeError, KeyError, AttributeError, OSError) as e:
-        raise IndexError_(f"the index at {index_dir} is damaged ({_first_line(e)}); "
-                          f"{REBUILD_HINT}") from None
+        raise IndexError_("index_damaged", path=index_dir, detail=_first_line(e)) from None
     problem = _inconsistency(documents, passages, terms, vectors, sentences, sentence_vectors)
     if problem:
-        raise IndexError_(f"the index at {index_dir} is inconsistent ({problem}); {REBUILD_HINT}")
+        raise IndexError_("index_inconsistent", path=index_dir, problem=problem)
     return IndexData(documents, passages, terms, vectors, sentences, sentence_vectors, manifest)
 
 

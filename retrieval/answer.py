@@ -466,7 +466,7 @@ def ask(searcher, question: str, k: int = 5, *, kinds=None, parts=None, docs=Non
     from fahras.retrieval.searcher import DEFAULT_KINDS, MAX_K
 
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise UsageError("the number of results must be a whole number of at least 1")
+        raise UsageError("k_not_whole")
     k = min(k, MAX_K)
     scored = searcher.score(question, kinds=kinds or DEFAULT_KINDS, parts=parts, docs=docs,
                             mode=mode)

@@ -355,7 +355,7 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
     from fahras.retrieval.searcher import Searcher
 
     if settings.cores < 1 or settings.rounds < 1 or min(settings.sizes, default=1) < 10:
-        raise UsageError("cores and rounds must be at least 1, corpus sizes at least 10")
+        raise UsageError("bench_settings")
 
     def say(msg: str) -> None:
         if progress:

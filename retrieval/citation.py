@@ -4,31 +4,25 @@
 "Report on the meeting of the Working Group on the Smuggling of Migrants ... (26 July 2024),
 para. 17"
 
-The Arabic title and the date come from the report's header (``Searcher.documents``). The
-English title and the document symbol are not in an Arabic report: they are read, when
-present, from a metadata file beside the report, ``<document id>.meta.json`` (keys
-``title_en``, ``symbol``), e.g. ``fahras/data/wg-som-2024-report.ar.meta.json``. Without it an
-English citation names the report by its Arabic title.
+The title, the date and the document symbol («CTOC/COP/WG.7/2024/5», as UN citation practice
+gives it) come from the document's header (``Searcher.documents``). What a header lacks -- an
+Arabic report's English title, a symbol -- is read, when present, from a metadata file beside
+the report, ``<document id>.meta.json`` (keys ``title_en``, ``symbol``), e.g.
+``fahras/data/wg-som-2024-report.ar.meta.json``. Without it an English citation names the
+report by its Arabic title, and a citation without a symbol gives the date alone. The date is
+written in the citation's language («26 تموز/يوليه 2024» / "26 July 2024").
 """
 
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 
 from fahras.index.report import ITEM_LETTERS, Passage
+from fahras.text.dates import MONTHS_AR_UN, MONTHS_EN, parse_date
 
-# The UN's Arabic month names (as the report itself writes them: «تموز/يوليه»).
-MONTHS_AR = {
-    "January": "كانون الثاني/يناير", "February": "شباط/فبراير", "March": "آذار/مارس",
-    "April": "نيسان/أبريل", "May": "أيار/مايو", "June": "حزيران/يونيه",
-    "July": "تموز/يوليه", "August": "آب/أغسطس", "September": "أيلول/سبتمبر",
-    "October": "تشرين الأول/أكتوبر", "November": "تشرين الثاني/نوفمبر",
-    "December": "كانون الأول/ديسمبر",
-}
-_DATE = re.compile(r"^(\d{1,2}) ([A-Z][a-z]+) (\d{4})$")
+MONTHS = {"ar": MONTHS_AR_UN, "en": MONTHS_EN}
 
 
 @lru_cache(maxsize=64)
@@ -57,14 +51,22 @@ def extra_metadata(meta: dict) -> dict:
     return {}
 
 
-def date_ar(date: str | None) -> str | None:
-    """«26 تموز/يوليه 2024» for "26 July 2024" (other forms are returned as they are)."""
+def date_in(date: str | None, lang: str = "ar") -> str | None:
+    """A document's date as ``lang`` writes it: «26 تموز/يوليه 2024» / "26 July 2024" for
+    "26 July 2024", «2024/07/26» or «٢٦ تموز/يوليه ٢٠٢٤» (UN style: day, month, year, ASCII
+    digits); what is not a date is returned as it is."""
     if not date:
         return None
-    m = _DATE.match(date.strip())
-    if not m or m.group(2) not in MONTHS_AR:
+    found = parse_date(str(date))
+    if found is None:
         return date
-    return f"{m.group(1)} {MONTHS_AR[m.group(2)]} {m.group(3)}"
+    month = MONTHS.get(lang, MONTHS_EN)[found.month - 1]
+    return " ".join(str(x) for x in (found.day, month, found.year) if x)
+
+
+def date_ar(date: str | None) -> str | None:
+    """«26 تموز/يوليه 2024» for "26 July 2024" (see :func:`date_in`)."""
+    return date_in(date, "ar")
 
 
 def titles(meta: dict) -> tuple[str, str]:
@@ -111,9 +113,9 @@ def cite(passage: Passage, meta: dict | None, lang: str = "ar", offset: int | No
     title_ar, title_en = titles(meta)
     sym = symbol(meta)
     if lang == "ar":
-        when = ", ".join(x for x in (sym, date_ar(meta.get("date"))) if x)
+        when = "، ".join(x for x in (sym, date_in(meta.get("date"), "ar")) if x)
         head = f"{title_ar} ({when})" if when else title_ar
         return f"{head}، {reference_ar(passage, offset)}"
-    when = ", ".join(x for x in (sym, meta.get("date")) if x)
+    when = ", ".join(x for x in (sym, date_in(meta.get("date"), "en")) if x)
     head = f"{title_en} ({when})" if when else title_en
     return f"{head}, {reference_en(passage, offset)}"

@@ -232,8 +232,7 @@ def ranked_passages(searcher) -> list:
 
     passages = getattr(searcher, "passages", None)
     if not isinstance(passages, list):
-        raise UsageError("--compare needs the embedded index (the baselines rank its passages); "
-                         "leave out --backend milvus")
+        raise UsageError("compare_needs_embedded")
     return [p for p in passages if p.kind in DEFAULT_KINDS]
 
 
@@ -247,8 +246,7 @@ def compare(searcher, questions: Sequence[Question], configurations: Sequence[st
         names = [n for n in names if BY_NAME[n].answers]
     unknown = [n for n in names if n not in BY_NAME]
     if unknown:
-        raise UsageError(f"unknown configuration {unknown[0]!r}; choose among "
-                         f"{', '.join(BY_NAME)}")
+        raise UsageError("unknown_configuration", name=unknown[0], choices=", ".join(BY_NAME))
     pool = ranked_passages(searcher)
     texts = [p.text for p in pool]
     out = Comparison(source, list(questions), len(pool))

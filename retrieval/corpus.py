@@ -33,8 +33,7 @@ def parse_years(values: Iterable[int | str] | None) -> set[int] | None:
             part = part.strip()
             m = re.fullmatch(r"(\d{4})(?:\s*[-–]\s*(\d{4}))?", part)
             if not m:
-                raise UsageError(f"a year filter is a year (2024) or a range (2022-2024), "
-                                 f"not {part!r}")
+                raise UsageError("year_filter_form", value=part)
             a, b = int(m.group(1)), int(m.group(2) or m.group(1))
             if b < a:
                 a, b = b, a
@@ -54,10 +53,51 @@ def parse_langs(values: Iterable[str] | None) -> set[str] | None:
             elif code in ("english",):
                 code = "en"
             if code not in LANG_CODES:
-                raise UsageError(f"unknown language {part.strip()!r}; use one of "
-                                 f"{', '.join(LANG_CODES)}")
+                raise UsageError("unknown_language", value=part.strip(),
+                                 choices=", ".join(LANG_CODES))
             out.add(code)
     return out
+
+
+def _listed(values, limit: int = 12) -> str:
+    values = [str(v) for v in values]
+    return ", ".join(values[:limit]) + (", ..." if len(values) > limit else "")
+
+
+def select_documents(documents: Sequence[dict], docs=None, years=None,
+                     langs=None) -> list[str] | None:
+    """The ids of the documents that the document, year and language filters select (None when
+    none is given), refusing a filter that matches no document of the index with a message
+    that says what the index holds: ``--doc bogus``, ``--lang fr`` on a corpus with no French,
+    ``--year 1999``; or filters that match nothing together."""
+    years_wanted, langs_wanted = parse_years(years), parse_langs(langs)
+    docs_wanted = [str(d) for d in docs] if docs else None
+    if docs_wanted is None and years_wanted is None and langs_wanted is None:
+        return None
+    ids = [str(d.get("id")) for d in documents]
+    if docs_wanted is not None:
+        missing = [d for d in docs_wanted if d not in ids]
+        if len(missing) == len(docs_wanted):
+            raise UsageError("filter_no_document", doc=missing[0], documents=_listed(ids))
+    if langs_wanted is not None:
+        present = sorted({d.get("lang") for d in documents if d.get("lang")})
+        if not langs_wanted & set(present):
+            raise UsageError("filter_no_language", lang=", ".join(sorted(langs_wanted)),
+                             langs=_listed(present) or "-")
+    if years_wanted is not None:
+        present = sorted({int(d["year"]) for d in documents if d.get("year")})
+        if not present:
+            raise UsageError("filter_no_year_known")
+        if not years_wanted & set(present):
+            raise UsageError("filter_no_year", years=", ".join(str(v) for v in years),
+                             corpus_years=_listed(present))
+    chosen = [d["id"] for d in documents
+              if (docs_wanted is None or d.get("id") in docs_wanted)
+              and (langs_wanted is None or d.get("lang") in langs_wanted)
+              and (years_wanted is None or (d.get("year") or 0) in years_wanted)]
+    if not chosen:
+        raise UsageError("filter_nothing_matches")
+    return chosen
 
 
 class CorpusMeta:

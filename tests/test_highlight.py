@@ -90,3 +90,22 @@ def test_citation_without_english_title_falls_back_to_the_arabic_one(hash_search
     assert cite(p17, meta, "en") == "تقرير آخر (3 May 2023), para. 17"
     assert cite(p17, meta, "ar") == "تقرير آخر (3 أيار/مايو 2023)، الفقرة 17"
     assert date_ar("sometime") == "sometime"
+
+
+def test_citations_carry_the_symbol_of_a_document_that_has_one(tmp_path):
+    """A UN document's symbol is read from its header and cited, in both languages, before
+    the date (written in the citation's language)."""
+    from pathlib import Path
+
+    from fahras.index.report import load_report
+
+    corpus = Path(__file__).parent / "data" / "corpus"
+    for name, lang in (("fx-2023-report.ar.txt", "ar"), ("fx-2023-report.en.txt", "en")):
+        doc = load_report(corpus / name)
+        assert doc.symbol == "FAHRAS/TEST/2023/1"
+        p1 = next(p for p in doc.passages if p.kind == "paragraph" and p.number == "1")
+        meta = doc.metadata()
+        assert cite(p1, meta, "ar").endswith(
+            " (FAHRAS/TEST/2023/1، 15 آذار/مارس 2023)، الفقرة 1")
+        assert cite(p1, meta, "en").endswith(" (FAHRAS/TEST/2023/1, 15 March 2023), para. 1")
+        assert cite(p1, meta, lang).startswith(meta["title"])

@@ -27,9 +27,9 @@ from fahras.ui.view import build_view
 INJECTIONS = ('<script>alert(1)</script>', '<img src=x onerror=alert(1)>',
               '"><svg onload=alert(1)>', "' onmouseover='alert(1)")
 ALLOWED_TAGS = {"article", "header", "section", "div", "span", "p", "h1", "h2", "h3", "h4", "mark",
-                "button", "ul", "li"}
+                "button", "ul", "li", "bdi"}
 ALLOWED_ATTRS = {"class", "dir", "lang", "id", "title", "type", "role", "aria-live",
-                 "data-anchor", "data-copied", "data-query"}
+                 "data-anchor", "data-copied", "data-query", "data-hide"}
 
 
 class TagAudit(HTMLParser):
@@ -154,10 +154,14 @@ def test_error_messages_and_report_are_escaped(hash_searcher):
                                 ["اطفال"], "d:p1", "ar")
     audit(markup)
     assert 'class="rp para focus"' in markup and marks(markup) == ["الأطفال"]
-    err = {"query": "", "hits": [], "error": {"key": "err_search",
-                                              "values": {"message": INJECTIONS[1]}}}
-    audit(render.hits_html(err, "en"))
-    assert "&lt;img src=x onerror=alert(1)&gt;" in render.hits_html(err, "en")
+    err = {"query": "", "hits": [], "error": {"code": "no_passage_id",
+                                              "params": {"id": INJECTIONS[1]}}}
+    for lang in ("en", "ar"):  # a library message, its parameter escaped in either language
+        audit(render.hits_html(err, lang))
+        assert "&lt;img src=x onerror=alert(1)&gt;" in render.hits_html(err, lang)
+    err = {"query": "", "hits": [], "error": {"text": INJECTIONS[0]}}  # a message with no code
+    audit(render.hits_html(err, "ar"))
+    assert "&lt;script&gt;" in render.hits_html(err, "ar")
 
 
 def test_report_view_renders_every_passage_in_order_with_the_focus(hash_searcher):
@@ -177,7 +181,7 @@ def test_i18n_has_the_same_keys_in_both_languages_and_every_key_used_exists():
     for lang in ("ar", "en"):
         assert all(v.strip() for v in STRINGS[lang].values())
     source = "".join(open(os.path.join(os.path.dirname(render.__file__), f)).read()
-                     for f in ("render.py", "app.py", "view.py"))
+                     for f in ("render.py", "app.py", "view.py", "filters.py", "documents.py"))
     used = set(re.findall(r"""\bt\((?:lang0?|lang), ["']([a-z_]+)["']""", source))
     used |= set(re.findall(r'_error\("([a-z_]+)"', source))
     assert used and used <= STRINGS["en"].keys(), used - STRINGS["en"].keys()
@@ -204,10 +208,12 @@ def test_view_refuses_bad_input_with_messages_in_both_languages(hash_searcher):
     assert build_view(hash_searcher, "x" * 6000, 5)["error"]["key"] == "err_long"
     assert build_view(hash_searcher, "الاطفال", 5, [], None)["error"]["key"] == "err_no_kinds"
     assert build_view(hash_searcher, "الاطفال", 5, None, [])["error"]["key"] == "err_no_parts"
-    view = build_view(hash_searcher, "؟؟؟", 5)  # the library's own refusal
-    assert view["error"]["key"] == "err_search"
-    assert "no letters or digits" in render.hits_html(view, "en")
-    assert "تعذّر البحث" in render.hits_html(view, "ar")
+    view = build_view(hash_searcher, "؟؟!!...", 5)  # the library's own refusal, in the page's
+    assert view["error"]["code"] == "query_no_letters"  # language: no English in Arabic
+    assert "the query has no letters or digits to search for" in render.hits_html(view, "en")
+    ar = render.hits_html(view, "ar")
+    assert "لا يحتوي السؤال على حروف أو أرقام يمكن البحث عنها" in ar
+    assert not re.search("[A-Za-z]{2,}", re.sub(r"<[^>]*>", "", ar))
     assert render.status_html(view, "ar") == "" and render.answer_html(view, "ar") == ""
 
 
@@ -241,8 +247,10 @@ def test_answer_card_follows_the_ask_contract(hash_searcher):
 def test_notes_and_expansions_of_the_search_behind_an_answer_are_shown(hash_searcher):
     searcher = ContractSearcher(hash_searcher)
     view = build_view(searcher, "التوصية 99", 3)
-    assert view["notes"] == ["there is no recommendation 99 in the index"]
+    assert [n["text"] for n in view["notes"]] == ["there is no recommendation 99 in the index"]
+    assert view["notes"][0]["code"] == "note_no_recommendation"
     assert "there is no recommendation 99" in render.status_html(view, "en")
+    assert "لا توجد في الفهرس توصية رقمها 99" in render.status_html(view, "ar")
     hash_searcher.expander = lambda analysis: (
         [{"source": "children", "arabic": ["الأطفال"], "terms": ["اطفال"], "weight": 0.5,
           "kind": "glossary"}] if "children" in analysis.text else [])
@@ -261,11 +269,13 @@ def test_not_in_the_report_is_said_plainly(hash_searcher):
     assert view["found"] is False and view["answer"] is None
     assert t("en", "not_found") in render.answer_html(view, "en")
     assert t("ar", "not_found") in render.answer_html(view, "ar")
-    reason = "the closest passage does not mention «&lt;b&gt;أستراليا&lt;/b&gt;»"
-    for lang in ("en", "ar"):  # said, escaped, left to right in either interface
+    assert view["reason"]["code"] == "refuse_country"  # read back from ask's English reason
+    reasons = {"en": "the closest passage does not mention «&lt;b&gt;أستراليا&lt;/b&gt;»",
+               "ar": "لا يذكر أقرب مقطع «&lt;b&gt;أستراليا&lt;/b&gt;»"}
+    for lang in ("en", "ar"):  # said in the page's language, escaped
         html = render.answer_html(view, lang)
-        assert f'<span dir="ltr" lang="en">{reason}</span>' in html and "<b>" not in html
-        assert t(lang, "reason") in html
+        assert f'<span dir="auto" lang="{lang}">{reasons[lang]}</span>' in html
+        assert "<b>" not in html and t(lang, "reason") in html
 
 
 # -- exports ---------------------------------------------------------------------------------

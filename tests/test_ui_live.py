@@ -354,3 +354,183 @@ def test_page_made_no_request_outside_127_0_0_1(browser_page, server):
     outside = [u for u in requests
                if not u.startswith(("data:", "blob:")) and urlparse(u).netloc != host]
     assert outside == []
+
+
+# -- the researcher's desk (issue 15): each on a fresh page of the same browser ---------------
+@pytest.fixture
+def fresh_page(browser_page, server):
+    """A new page of the browser's context, opened on ``path`` at ``width`` x ``height``."""
+    context = browser_page[2]
+    pages = []
+
+    def open_page(path: str = "/", width: int = 1400, height: int = 1000):
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": height})
+        pages.append(page)
+        page.goto(server + path)
+        page.wait_for_selector("#query textarea")
+        page.wait_for_function("document.querySelector('#search-btn')?.innerText.trim() !== ''")
+        page.wait_for_timeout(500)  # the page's load event (language, filters) has run
+        return page
+
+    yield open_page
+    for page in pages:
+        page.close()
+
+
+def latin_words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[A-Za-z]{2,}", text)
+
+
+def open_filters(page) -> None:
+    page.locator("#filters").get_by_text(
+        "عوامل التصفية" if page.get_attribute("html", "lang") == "ar" else "Filters").click()
+    page.wait_for_selector("#kinds label")
+
+
+@pytest.mark.browser
+def test_a_refusal_in_the_arabic_page_gives_its_reason_in_arabic(fresh_page):
+    page = fresh_page("/")
+    ask_in_page(page, "ما عاصمة أستراليا؟")
+    card = page.locator(".fahras-answer.not-found")
+    card.wait_for(timeout=10_000)
+    reason = card.locator(".reason").inner_text()
+    assert reason.startswith("السبب:") and "بالإنكليزية" not in reason
+    assert latin_words(card.inner_text()) == [], card.inner_text()
+    shot(page, "07-arabic-refusal-reason")
+    # a query the library refuses: its message in Arabic too
+    box = page.locator("#query textarea")
+    box.fill("؟؟!!...")
+    box.press("Enter")
+    page.wait_for_function("document.querySelector('#hits .fahras-msg.error')")
+    message = page.locator("#hits .fahras-msg.error").inner_text()
+    assert "لا يحتوي السؤال على حروف أو أرقام" in message and latin_words(message) == []
+
+
+@pytest.mark.browser
+def test_changing_a_filter_updates_the_results(fresh_page):
+    page = fresh_page("/")
+    ask_in_page(page, "حماية الاطفال المهربين")
+    before = page.locator(".hit .label").all_inner_texts()
+    assert any(x.startswith("الفقرة") for x in before) and len(before) == 10
+    open_filters(page)
+    # right to left in the Arabic page: the first choice is the rightmost
+    boxes = [page.locator("#kinds label").nth(i).bounding_box() for i in range(3)]
+    assert boxes[0]["x"] > boxes[1]["x"] > boxes[2]["x"]
+    page.locator("#kinds label", has_text="فقرة").click()  # no search button pressed
+    page.wait_for_function(
+        "() => { const l = [...document.querySelectorAll('#hits .hit .label')];"
+        " return l.length && l.every(e => e.innerText.startsWith('التوصية')); }",
+        timeout=60_000)
+    after = page.locator(".hit .label").all_inner_texts()
+    assert after != before and after[0] == "التوصية 11"
+    shot(page, "08-filter-applied-on-change")
+    number = page.locator("#k input[type=number]")
+    number.fill("3")
+    number.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#hits .hit').length === 3",
+                           timeout=60_000)
+    assert page.locator(".hit .label").all_inner_texts() == after[:3]
+
+
+@pytest.mark.browser
+def test_the_language_in_the_url_survives_a_reload(fresh_page):
+    page = fresh_page("/")
+    page.locator("#lang label", has_text="English").click()
+    page.wait_for_function("document.querySelector('#search-btn').innerText.trim() === 'Search'")
+    page.wait_for_function("new URL(location.href).searchParams.get('lang') === 'en'")
+    page.reload()
+    page.wait_for_selector("#query textarea")
+    page.wait_for_function("document.querySelector('#search-btn')?.innerText.trim() === 'Search'")
+    assert page.get_attribute("html", "dir") == "ltr"
+    assert "Type a question or some words" in page.locator("#hits").inner_text()
+    assert "?lang=en" in page.url
+    shot(page, "09-english-after-reload")
+    page.locator("#lang label", has_text="العربية").click()
+    page.wait_for_function("new URL(location.href).searchParams.get('lang') === 'ar'")
+    page.reload()
+    page.wait_for_function("document.querySelector('#search-btn')?.innerText.trim() === 'ابحث'")
+
+
+@pytest.mark.browser
+def test_a_paste_over_the_limit_is_kept_whole_with_a_notice(fresh_page):
+    page = fresh_page("/")
+    pasted = ("حماية الأطفال المهربين " * 260).strip()  # 6,000+ characters
+    n = len(pasted)
+    assert n > 5000
+    page.evaluate("t => navigator.clipboard.writeText(t)", pasted)
+    box = page.locator("#query textarea")
+    box.click()
+    page.keyboard.press("Control+V")
+    notice = page.locator(".query-notice")
+    notice.wait_for(state="visible", timeout=10_000)
+    assert f"{n} حرفاً" in notice.inner_text() and "5000" in notice.inner_text()
+    assert page.eval_on_selector("#query textarea", "e => e.value.length") == n  # not cut
+    shot(page, "10-long-paste-notice")
+    box.press("Enter")
+    page.wait_for_function("document.querySelector('#hits .fahras-msg.error')")
+    assert f"({n} حرفاً)" in page.locator("#hits .fahras-msg.error").inner_text()
+    box.fill("حماية الأطفال")
+    notice.wait_for(state="hidden", timeout=10_000)
+
+
+@pytest.mark.browser
+def test_weaker_matches_are_under_a_divider(fresh_page, server):
+    from fahras.retrieval.relevance import weaker_from
+
+    _, data = call(server, "search", [AR_QUESTION, 10, None, None, "hybrid"])
+    start = weaker_from([h["score"] for h in data[0]["hits"]])
+    assert start is not None  # this question has one clear match (paragraph 30)
+    page = fresh_page("/")
+    ask_in_page(page, AR_QUESTION)
+    divider = page.locator(".weaker-divider")
+    assert divider.count() == 1 and "مطابقات أضعف" in divider.inner_text()
+    assert page.locator(".hit:not(.weak)").count() == start
+    assert page.locator(".hit.weak").count() == 10 - start
+    labels = page.locator(".hit .label").all_inner_texts()
+    assert labels == [h["label_ar"] for h in data[0]["hits"]]
+    divider.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(200)
+    shot(page, "11-weaker-matches")
+
+
+@pytest.mark.browser
+def test_the_date_in_the_arabic_page_is_arabic(fresh_page):
+    page = fresh_page("/")
+    info = page.locator("#header .doc-info").inner_text()
+    assert "26 تموز/يوليه 2024" in info and "عام" in info and latin_words(info) == []
+    # shown in reading order: the day first (rightmost), not "July 2024 26"
+    date = page.locator("#header bdi.date")
+    assert date.inner_text() == "26 تموز/يوليه 2024"
+    assert direction(page, "#header bdi.date") == "rtl"
+    report_info = page.locator(".fahras-report .report-info").inner_text()
+    assert "26 تموز/يوليه 2024" in report_info and "July" not in report_info
+    page.locator("#header").screenshot(path=str(SCREENSHOTS / "12-arabic-date.png"))
+
+
+@pytest.mark.browser
+def test_show_in_the_report_opens_in_place_at_phone_width(fresh_page):
+    page = fresh_page("/", width=390, height=844)
+    ask_in_page(page, "ما دور القنصليات؟")
+    second = page.locator(".hit").nth(1)
+    label = second.locator(".label").inner_text()
+    button = second.locator("button.show-in-report")
+    button.scroll_into_view_if_needed()
+    y = page.evaluate("window.scrollY")
+    button.click()
+    here = second.locator(".in-place .rp.here")
+    here.wait_for(timeout=5_000)
+    assert here.locator(".rp-label").inner_text() == label
+    assert second.locator(".in-place .rp.context").count() >= 1  # its neighbours around it
+    assert abs(page.evaluate("window.scrollY") - y) < 5  # the page did not jump away
+    box = here.bounding_box()
+    assert 0 <= box["y"] < 844
+    assert button.inner_text() == "أخفِ المقطع"
+    page.evaluate("window.scrollBy(0, 250)")
+    page.wait_for_timeout(200)
+    shot(page, "13-phone-show-in-report")
+    button.click()  # the same button closes it
+    assert second.locator(".in-place").count() == 0
+    assert button.inner_text() == "اعرض في التقرير"

@@ -56,7 +56,7 @@ def api_k(value, default: int) -> int:
     except (ValueError, OverflowError):  # NaN, infinity
         whole = False
     if not whole:
-        raise UsageError(f"k must be a whole number, not {str(value)[:40]!r}")
+        raise UsageError("api_k_not_whole", value=str(value)[:40])
     return int(value)
 
 
@@ -68,7 +68,7 @@ def api_list(value, name: str) -> list[str] | None:
         return [value]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return value
-    raise UsageError(f"{name} must be a list of names, or null for all")
+    raise UsageError("api_list_form", name=name)
 
 
 def refuse_missing_values(demo) -> None:

@@ -23,13 +23,16 @@ from pathlib import Path
 
 from fahras.errors import FahrasError, UsageError
 from fahras.index.report import KINDS
-from fahras.retrieval.searcher import DEFAULT_KINDS, MAX_K
+from fahras.retrieval.searcher import DEFAULT_KINDS, MAX_K, MAX_QUERY_CHARS
+from fahras.ui import filters as doc_filters
+from fahras.ui.documents import doc_info_html
 from fahras.ui import render
 from fahras.ui.apiguard import (ANALYTICS_EVENTS, api_k, api_list, launch_limits,
                                 refuse_missing_values)
 from fahras.ui.apiguard import app_kwargs as apiguard_kwargs
 from fahras.ui.export import write_exports
 from fahras.ui.i18n import DEFAULT_LANG, EXAMPLES, lang_of, t
+from fahras.ui.live import LiveSearcher
 from fahras.ui.view import DEFAULT_K, PARTS, UI_MAX_K, build_view
 
 STATIC = Path(__file__).parent / "static"
@@ -74,10 +77,10 @@ def header_html(searcher, lang: str) -> str:
     else:
         doc = documents[0] if documents else {}
         code = render.text_lang(doc, str(doc.get("title") or ""))
-        info = " · ".join(x for x in (doc.get("date"), doc.get("distribution")) if x)
+        info = doc_info_html(lang, doc, "date", "distribution")
         about = (f'<p class="doc-title" dir="{"rtl" if code in render.RTL_LANGS else "ltr"}" '
                  f'lang="{render.esc(code)}">{render.esc(doc.get("title") or "")}</p>'
-                 f'<p class="doc-info" dir="ltr">{render.esc(info)}</p>')
+                 f'<p class="doc-info" dir="{"rtl" if lang == "ar" else "ltr"}">{info}</p>')
     return (
         f'<header class="fahras-header" dir="{"rtl" if lang == "ar" else "ltr"}">'
         f'<h1><span lang="ar">فهرس</span> <span class="latin" lang="en">Fahras</span></h1>'
@@ -96,12 +99,34 @@ def _focus(view: dict | None) -> str | None:
     return hits[0]["id"] if hits else None
 
 
+def notice_html() -> str:
+    """The place of the "pasted text too long" notice (fahras.js fills it in the page's
+    language as the text is typed or pasted: nothing is cut)."""
+    texts = {lang: t(lang, "too_long_notice", n="{n}", limit="{limit}") for lang in ("ar", "en")}
+    return (f'<div class="query-notice" role="status" data-limit="{MAX_QUERY_CHARS}" '
+            f'data-ar="{render.esc(texts["ar"])}" data-en="{render.esc(texts["en"])}" '
+            'hidden></div>')
+
+
+def _index_notice(live: LiveSearcher, seen: int | None) -> dict | None:
+    """What the page is told about the index: rebuilt and reloaded since the page was opened
+    (its filters may be out of date), or rebuilt but unreadable (restart the server)."""
+    if live.problem is not None:
+        return {"key": "index_stale", "error": live.problem.to_json()}
+    if seen is not None and live.reloads != seen:
+        return {"key": "index_reloaded", "values": {"n": len(live.searcher.documents or ())}}
+    return None
+
+
 def build_app(searcher, export_dir: str | Path | None = None):
-    """The Blocks app over an opened searcher (call ``.queue()`` and ``.launch()`` on it)."""
+    """The Blocks app over an opened searcher, or a :class:`~fahras.ui.live.LiveSearcher`
+    (call ``.queue()`` and ``.launch()`` on it)."""
     import gradio as gr
 
+    live = searcher if isinstance(searcher, LiveSearcher) else LiveSearcher(searcher)
     export_dir = Path(export_dir or tempfile.mkdtemp(prefix="fahras-exports-"))
     lang0 = DEFAULT_LANG
+    documents0 = list(live.searcher.documents or ())
 
     def part_choices(lang):
         return [(t(lang, f"part_{p}"), p) for p in PARTS]
@@ -109,9 +134,28 @@ def build_app(searcher, export_dir: str | Path | None = None):
     def kind_choices(lang):
         return [(t(lang, f"kind_{k}"), k) for k in KINDS]
 
+    def filter_specs(documents, lang, reset: bool = False) -> tuple[dict, dict, dict]:
+        """The document, language and year filters: labels and choices in ``lang``, shown
+        when the index has more than one value (``reset``: every document, language, year)."""
+        langs, years = doc_filters.languages(documents), doc_filters.years(documents)
+        docs_u = dict(label=t(lang, "documents"), info=t(lang, "documents_info"),
+                      choices=doc_filters.document_choices(documents, lang),
+                      visible=doc_filters.offered(documents))
+        langs_u = dict(label=t(lang, "languages"),
+                       choices=doc_filters.language_choices(documents, lang),
+                       visible=doc_filters.offered(langs))
+        years_u = dict(label=t(lang, "years"), choices=years, visible=doc_filters.offered(years))
+        if reset:
+            docs_u["value"], langs_u["value"], years_u["value"] = [], langs, years
+        return docs_u, langs_u, years_u
+
+    def document_filters(documents, lang, reset: bool = False):
+        return tuple(gr.update(**spec) for spec in filter_specs(documents, lang, reset))
+
     def report_for(view, lang):
         terms = (view or {}).get("terms") or ()
-        return render.report_html(searcher.passages, searcher.documents, terms, _focus(view), lang)
+        s = live.searcher
+        return render.report_html(s.passages, s.documents, terms, _focus(view), lang)
 
     def results(view, lang):
         """Outputs of a search: status, answer, hits, report, the two downloads, the view."""
@@ -126,17 +170,25 @@ def build_app(searcher, export_dir: str | Path | None = None):
         return (render.status_html(view, lang), render.answer_html(view, lang),
                 render.hits_html(view, lang), report_for(view, lang), *downloads, view)
 
-    def on_search(query, k, kinds, parts, lang):
-        view = build_view(searcher, query, k, kinds, parts)
+    def on_search(query, k, kinds, parts, docs, langs, years, lang, seen):
+        view = build_view(live.current(), query, k, kinds, parts, docs, langs, years)
+        view["index_notice"] = _index_notice(live, seen)
         return results(view, lang)
 
-    def on_example(example, k, kinds, parts, lang):
-        return (example, *on_search(example, k, kinds, parts, lang))
+    def on_filter(query, k, kinds, parts, docs, langs, years, lang, seen, view):
+        """A filter or the number of results changed: search again, if there are results
+        to update (nothing happens before the first search or with an empty box)."""
+        if not view or not str(query or "").strip():
+            return tuple(gr.skip() for _ in outputs)
+        return on_search(query, k, kinds, parts, docs, langs, years, lang, seen)
+
+    def on_example(example, k, kinds, parts, docs, langs, years, lang, seen):
+        return (example, *on_search(example, k, kinds, parts, docs, langs, years, lang, seen))
 
     def on_language(lang, view):
         lang = lang_of(lang)
         return (
-            header_html(searcher, lang),
+            header_html(live.searcher, lang),
             gr.update(label=t(lang, "query_label"), placeholder=t(lang, "query_placeholder")),
             gr.update(value=t(lang, "search")),
             f'<span class="examples-label">{render.esc(t(lang, "examples"))}</span>',
@@ -144,6 +196,7 @@ def build_app(searcher, export_dir: str | Path | None = None):
             gr.update(label=t(lang, "parts"), choices=part_choices(lang)),
             gr.update(label=t(lang, "kinds"), choices=kind_choices(lang)),
             gr.update(label=t(lang, "k")),
+            *document_filters(live.searcher.documents or [], lang),
             gr.update(label=t(lang, "download_csv")),
             gr.update(label=t(lang, "download_json")),
             f'<h2 class="report-heading">{render.esc(t(lang, "report"))}</h2>',
@@ -151,9 +204,14 @@ def build_app(searcher, export_dir: str | Path | None = None):
             render.hits_html(view, lang), report_for(view, lang),
         )
 
-    def initial_language(request: gr.Request):
+    def on_load(request: gr.Request):
+        """A page opens (or is refreshed): its language from the URL (``?lang=en``), and the
+        header and document filters of the index as it is now."""
         wanted = request.query_params.get("lang") if request else None
-        return lang_of(wanted)
+        lang = lang_of(wanted)
+        current = live.current()
+        return (lang, header_html(current, lang),
+                *document_filters(current.documents or [], lang, reset=True), live.reloads)
 
     # -- the named API ------------------------------------------------------------------
     def api_search(query: str, k: int = 10, kinds: list[str] | None = None,
@@ -161,9 +219,9 @@ def build_app(searcher, export_dir: str | Path | None = None):
         """Search the report: the k best passages for a query in Arabic or English, best
         first (the JSON of `fahras search --json`)."""
         try:
-            return searcher.search(query, api_k(k, 10), kinds=api_list(kinds, "kinds")
-                                   or DEFAULT_KINDS, parts=api_list(parts, "parts"),
-                                   mode="hybrid" if mode is None else mode).to_json()
+            return live.current().search(
+                query, api_k(k, 10), kinds=api_list(kinds, "kinds") or DEFAULT_KINDS,
+                parts=api_list(parts, "parts"), mode="hybrid" if mode is None else mode).to_json()
         except FahrasError as e:
             raise gr.Error(str(e), print_exception=False) from None  # a user's mistake
 
@@ -173,9 +231,9 @@ def build_app(searcher, export_dir: str | Path | None = None):
         passage label ("found": false when the report does not contain the answer), and the
         ranked passages."""
         try:
-            return searcher.ask(query, k=max(1, min(api_k(k, 5), MAX_K)),
-                                kinds=api_list(kinds, "kinds") or DEFAULT_KINDS,
-                                parts=api_list(parts, "parts")).to_json()
+            return live.current().ask(query, k=max(1, min(api_k(k, 5), MAX_K)),
+                                      kinds=api_list(kinds, "kinds") or DEFAULT_KINDS,
+                                      parts=api_list(parts, "parts")).to_json()
         except FahrasError as e:
             raise gr.Error(str(e), print_exception=False) from None  # a user's mistake
 
@@ -184,15 +242,18 @@ def build_app(searcher, export_dir: str | Path | None = None):
     with gr.Blocks(title="Fahras · فهرس", analytics_enabled=False, elem_id="fahras",
                    delete_cache=(3600, 3600)) as demo:
         with gr.Row(elem_id="top", equal_height=False):
-            header = gr.HTML(header_html(searcher, lang0), elem_id="header", scale=5)
+            header = gr.HTML(header_html(live.searcher, lang0), elem_id="header", scale=5)
             lang = gr.Radio(LANG_CHOICES, value=lang0, label=LANG_LABEL, elem_id="lang",
                             scale=0, min_width=220)
         with gr.Row(elem_id="ask-row", equal_height=True):
+            # No max_length: the browser would cut a long paste silently; the notice below
+            # says it is too long, and the search refuses it with the same limit.
             query = gr.Textbox(label=t(lang0, "query_label"),
                                placeholder=t(lang0, "query_placeholder"), lines=1, max_lines=4,
-                               elem_id="query", scale=6, autofocus=True, max_length=5000)
+                               elem_id="query", scale=6, autofocus=True)
             go = gr.Button(t(lang0, "search"), variant="primary", elem_id="search-btn",
                            scale=1, min_width=120)
+        gr.HTML(notice_html(), elem_id="query-notice-box")
         with gr.Row(elem_id="examples"):
             examples_label = gr.HTML(
                 f'<span class="examples-label">{render.esc(t(lang0, "examples"))}</span>',
@@ -207,6 +268,11 @@ def build_app(searcher, export_dir: str | Path | None = None):
                                          label=t(lang0, "kinds"), elem_id="kinds", scale=2)
                 k = gr.Slider(1, UI_MAX_K, value=DEFAULT_K, step=1, label=t(lang0, "k"),
                               elem_id="k", scale=2)
+            docs0, langs0, years0 = filter_specs(documents0, lang0, reset=True)
+            with gr.Row(elem_id="doc-filters"):
+                docs = gr.Dropdown(multiselect=True, elem_id="docs", scale=3, **docs0)
+                langs = gr.CheckboxGroup(elem_id="langs", scale=1, **langs0)
+                years = gr.CheckboxGroup(elem_id="years", scale=2, **years0)
         with gr.Row(elem_id="status-row", equal_height=True):
             status = gr.HTML("", elem_id="status", scale=3)
             with gr.Row(elem_id="downloads", scale=0):
@@ -224,20 +290,30 @@ def build_app(searcher, export_dir: str | Path | None = None):
                 report = gr.HTML(report_for(None, lang0), elem_id="report",
                                  js_on_load=_REPORT_JS)
         view_state = gr.State(None)
+        seen_state = gr.State(None)  # the index's reload count when the page was opened
 
         outputs = [status, answer, hits, report, dl_csv, dl_json, view_state]
-        inputs = [query, k, kinds, parts, lang]
+        inputs = [query, k, kinds, parts, docs, langs, years, lang, seen_state]
         go.click(on_search, inputs, outputs, **private)
         query.submit(on_search, inputs, outputs, **private)
         for button, example in zip(example_buttons, EXAMPLES):
-            button.click(partial(on_example, example), [k, kinds, parts, lang],
-                         [query, *outputs], **private)
+            button.click(partial(on_example, example), inputs[1:], [query, *outputs],
+                         **private)
+        # Filters apply when they change: ticked by the user (.input), or the number of
+        # results by the slider, its keys or its number box (.change); while a search runs,
+        # only the last change waits for its turn.
+        for control in (parts, kinds, docs, langs, years):
+            control.input(on_filter, [*inputs, view_state], outputs, trigger_mode="always_last",
+                          **private)
+        k.change(on_filter, [*inputs, view_state], outputs, trigger_mode="always_last",
+                 **private)
         lang.change(on_language, [lang, view_state],
-                    [header, query, go, examples_label, filters, parts, kinds, k, dl_csv,
-                     dl_json, report_heading, status, answer, hits, report], **private)
+                    [header, query, go, examples_label, filters, parts, kinds, k, docs, langs,
+                     years, dl_csv, dl_json, report_heading, status, answer, hits, report],
+                    **private)
         lang.change(None, [lang], None, js="(lang) => { window.fahrasSetLang && "
-                    "window.fahrasSetLang(lang); }", **private)
-        demo.load(initial_language, None, [lang], **private)
+                    "window.fahrasSetLang(lang, true); }", **private)
+        demo.load(on_load, None, [lang, header, docs, langs, years, seen_state], **private)
 
         gr.api(api_search, api_name="search")
         gr.api(api_ask, api_name="ask")
@@ -246,8 +322,7 @@ def build_app(searcher, export_dir: str | Path | None = None):
 
 
 def _port_error(host: str, port: int) -> UsageError:
-    return UsageError(f"cannot listen on {host}:{port} (the port is in use or not allowed); "
-                      "choose another with --port")
+    return UsageError("port_unusable", host=host, port=port)
 
 
 def check_address(host: str, port: int) -> None:
@@ -255,13 +330,12 @@ def check_address(host: str, port: int) -> None:
     import socket
 
     if not 0 < port < 65536:
-        raise UsageError(f"--port must be between 1 and 65535, not {port}")
+        raise UsageError("port_range", port=port)
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port,
                                                              type=socket.SOCK_STREAM)[0]
     except (socket.gaierror, UnicodeError):
-        raise UsageError(f"unknown host {host!r}; use an address of this machine, "
-                         "e.g. 127.0.0.1") from None
+        raise UsageError("unknown_host", host=host) from None
     with socket.socket(family, kind, proto) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -298,9 +372,9 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
         merged = ",".join(x for x in (no_proxy, extra) if x)
         os.environ["NO_PROXY"] = os.environ["no_proxy"] = merged
     if concurrency < 1:
-        raise UsageError("--concurrency must be at least 1")
+        raise UsageError("concurrency_min")
     if max_queue < 1:
-        raise UsageError("--max-queue must be at least 1")
+        raise UsageError("max_queue_min")
     check_address(host, port)
     started = time.perf_counter()
 
@@ -321,7 +395,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, index_dir=None, mo
     export_dir = private / "gradio" / "exports"
     export_dir.mkdir(parents=True)
     try:
-        demo = build_app(searcher, export_dir)
+        demo = build_app(LiveSearcher(searcher, model=model), export_dir)
         # A bounded queue, and no REST route around it (/gradio_api/run/...): every call waits
         # its turn behind at most ``max_queue`` others, or is told the queue is full.
         demo.queue(default_concurrency_limit=concurrency, max_size=max_queue, api_open=False)

@@ -7,8 +7,11 @@ markup. The report's own text is always marked ``dir="rtl" lang="ar"``; the inte
 follow the interface language.
 
 A *view* is the dict built by :func:`fahras.ui.view.build_view`: ``query``, ``hits`` (search hit
-JSON plus ``cite_ar``/``cite_en``), ``answer`` (or None), ``found``, ``terms``,
-``expansions``, ``notes``, ``took_ms``, ``error`` (an i18n key and values, or None).
+JSON plus ``cite_ar``/``cite_en``), ``answer`` (or None), ``found``, ``reason``, ``terms``,
+``expansions``, ``notes``, ``took_ms``, ``weak_from`` (where the weaker matches start, or
+None), ``error`` (an i18n key and values, or a library message, or None). Library messages
+(errors, notes, reasons) are ``{"code", "params", "text"}`` and are rendered in the page's
+language (:mod:`fahras.messages`); dates too («26 تموز/يوليه 2024»).
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
+from fahras import messages
 from fahras.retrieval.arabic import script_of
 from fahras.retrieval.highlight import highlight_spans, segments
+from fahras.ui.documents import doc_info_html, language_name
 from fahras.ui.i18n import direction, lang_of, t
 
 RTL_LANGS = ("ar", "fa", "ur", "he")
@@ -68,13 +73,6 @@ def _text(inner: str, code: str, cls: str) -> str:
     return f'<div class="{cls}" dir="{d}" lang="{esc(code)}">{inner}</div>'
 
 
-def language_name(lang: str, code: str | None) -> str:
-    try:
-        return t(lang, f"lang_{code}")
-    except KeyError:
-        return str(code or "")
-
-
 def document_line(lang: str, doc: dict | None) -> str:
     """Which document a passage is from (symbol, title, date, language): shown when the index
     holds more than one document."""
@@ -86,9 +84,9 @@ def document_line(lang: str, doc: dict | None) -> str:
         parts.append(f'<span class="doc-symbol" dir="ltr">{esc(doc["symbol"])}</span>')
     parts.append(f'<span class="doc-title" dir="{"rtl" if code in RTL_LANGS else "ltr"}" '
                  f'lang="{esc(code)}">{esc(doc.get("title") or doc.get("id") or "")}</span>')
-    info = " · ".join(str(x) for x in (doc.get("date"), language_name(lang, doc.get("lang"))) if x)
+    info = doc_info_html(lang, doc, "date", "lang")
     if info:
-        parts.append(f'<span class="doc-info">{esc(info)}</span>')
+        parts.append(f'<span class="doc-info">{info}</span>')
     return f'<div class="doc" dir="{direction(lang)}">{" · ".join(parts)}</div>'
 
 
@@ -137,7 +135,8 @@ def _actions(lang: str, passage_id: str) -> str:
     """"Show in the report" and "Copy citation" (fahras.js handles both clicks)."""
     return (
         '<div class="actions">'
-        f'<button type="button" class="show-in-report" data-anchor="{esc(anchor_id(passage_id))}">'
+        f'<button type="button" class="show-in-report" data-anchor="{esc(anchor_id(passage_id))}" '
+        f'data-hide="{esc(t(lang, "hide_in_place"))}">'
         f'{esc(t(lang, "show_in_report"))}</button>'
         f'<button type="button" class="copy-cite" data-copied="{esc(t(lang, "copied"))}">'
         f'{esc(t(lang, "copy_citation"))}</button>'
@@ -154,10 +153,13 @@ def message_html(text: str, kind: str = "info", lang: str | None = None) -> str:
 
 
 def error_text(error: dict | str, lang: str | None) -> str:
-    """An error of a view (``{"key": ..., "values": {...}}``) in the interface language."""
+    """An error of a view in the interface language: the interface's own (``{"key",
+    "values"}``) or the library's (``{"code", "params"}``)."""
     if isinstance(error, str):
         return error
-    return t(lang, error.get("key", "err_search"), **(error.get("values") or {}))
+    if "key" in error:
+        return t(lang, error["key"], **(error.get("values") or {}))
+    return messages.render(error, lang_of(lang))
 
 
 def intro_html(lang: str | None) -> str:
@@ -165,11 +167,14 @@ def intro_html(lang: str | None) -> str:
 
 
 def status_html(view: dict | None, lang: str | None) -> str:
-    """Number of passages, time taken, the Arabic terms an English query matched, notes."""
+    """Number of passages, time taken, the Arabic terms an English query matched, notes (and
+    what the page is told about the index: rebuilt, reloaded)."""
     lang = lang_of(lang)
+    notice = index_notice_html((view or {}).get("index_notice"), lang)
     if not view or view.get("error"):
-        return ""
-    parts = [f'<p class="counts">{esc(t(lang, "status", n=len(view.get("hits", ())), ms=round(view.get("took_ms", 0))))}</p>']
+        return notice
+    parts = [notice] if notice else []
+    parts += [f'<p class="counts">{esc(t(lang, "status", n=len(view.get("hits", ())), ms=round(view.get("took_ms", 0))))}</p>']
     expansions = [e for e in view.get("expansions") or () if e.get("arabic")]
     if expansions:
         items = []
@@ -180,17 +185,32 @@ def status_html(view: dict | None, lang: str | None) -> str:
         parts.append(f'<div class="expansions"><span>{esc(t(lang, "matched_on"))}</span>'
                      f'<ul>{"".join(items)}</ul></div>')
     for note in view.get("notes") or ():
-        parts.append(f'<p class="note" dir="auto">{esc(note)}</p>')
+        parts.append(f'<p class="note" dir="auto">{esc(messages.render(note, lang))}</p>')
     return f'<div class="fahras-status" dir="{direction(lang)}">{"".join(parts)}</div>'
 
 
-def _reason(lang: str, reason: str | None) -> str:
-    """Why there is no answer (the library says it in English: «المغرب» in a reason stays as
-    the question wrote it)."""
+def index_notice_html(notice: dict | None, lang: str) -> str:
+    """"The index was rebuilt and has been reloaded" / "... cannot be read: restart"."""
+    if not notice:
+        return ""
+    values = dict(notice.get("values") or {})
+    if notice.get("error"):
+        values["message"] = messages.render(notice["error"], lang)
+    return (f'<p class="index-notice" role="status" dir="{direction(lang)}">'
+            f'{esc(t(lang, notice["key"], **values))}</p>')
+
+
+def _reason(lang: str, reason: dict | str | None) -> str:
+    """Why there is no answer, in the page's language («المغرب» in a reason stays as the
+    question wrote it); a reason the catalog does not know is shown in English, said so."""
     if not reason:
         return ""
-    return (f'<p class="reason"><span class="reason-title">{esc(t(lang, "reason"))}</span> '
-            f'<span dir="ltr" lang="en">{esc(reason)}</span></p>')
+    if isinstance(reason, dict) and reason.get("code"):
+        return (f'<p class="reason"><span class="reason-title">{esc(t(lang, "reason"))}</span> '
+                f'<span dir="auto" lang="{lang}">{esc(messages.render(reason, lang))}</span></p>')
+    english = messages.render(reason, "en")
+    return (f'<p class="reason"><span class="reason-title">{esc(t(lang, "reason_english"))}'
+            f'</span> <span dir="ltr" lang="en">{esc(english)}</span></p>')
 
 
 def answer_html(view: dict | None, lang: str | None) -> str:
@@ -238,7 +258,7 @@ def _many_documents(view: dict) -> bool:
 
 
 def hit_html(hit: dict, lang: str, terms: Sequence[str], answer: dict | None = None,
-             show_document: bool = False) -> str:
+             show_document: bool = False, weak: bool = False) -> str:
     region = None
     if answer and answer.get("passage_id") == hit.get("id"):
         try:
@@ -251,7 +271,8 @@ def hit_html(hit: dict, lang: str, terms: Sequence[str], answer: dict | None = N
         section = f'<div class="section-en" dir="ltr">{esc(hit["section_en"])}</div>' + section
     pinned = (f'<span class="pinned">{esc(t(lang, "pinned"))}</span>' if hit.get("pinned") else "")
     return (
-        f'<article class="hit" data-anchor="{esc(anchor_id(hit.get("id", "")))}">'
+        f'<article class="hit{" weak" if weak else ""}" '
+        f'data-anchor="{esc(anchor_id(hit.get("id", "")))}">'
         '<header class="hit-head">'
         f'<span class="rank">{esc(hit.get("rank", ""))}</span>'
         f'{_labels(lang, hit.get("label_ar", ""), hit.get("label_en", ""))}'
@@ -281,10 +302,23 @@ def hits_html(view: dict | None, lang: str | None) -> str:
         return message_html(t(lang, "no_hits"), "info", lang)
     terms = view.get("terms", ())
     many = _many_documents(view)
-    body = "".join(hit_html(h, lang, terms, view.get("answer"), many) for h in hits)
+    weak_from = view.get("weak_from")
+    body = []
+    for i, h in enumerate(hits):
+        weak = weak_from is not None and i >= weak_from
+        if weak and i == weak_from:
+            body.append(weaker_divider(lang, len(hits) - i))
+        body.append(hit_html(h, lang, terms, view.get("answer"), many, weak))
+    body = "".join(body)
     return (f'<section class="fahras-hits" dir="{direction(lang)}" '
             f'data-query="{esc(view.get("query", ""))}">'
             f'<h2>{esc(t(lang, "passages"))}</h2>{body}</section>')
+
+
+def weaker_divider(lang: str, n: int) -> str:
+    """The line under which the results are weaker matches (their scores drop clearly)."""
+    return (f'<div class="weaker-divider" role="separator" dir="{direction(lang)}">'
+            f'<span>{esc(t(lang, "weaker", n=n))}</span></div>')
 
 
 def report_html(passages: Sequence, documents: Sequence[dict], terms: Iterable[str] = (),
@@ -308,9 +342,9 @@ def report_html(passages: Sequence, documents: Sequence[dict], terms: Iterable[s
         if meta.get("body"):
             out.append(f'<p class="report-body">{esc(meta["body"])}</p>')
         out.append(f'<h3 class="report-title">{esc(meta.get("title") or doc_id)}</h3>')
-        info = " · ".join(esc(x) for x in (meta.get("date"), meta.get("distribution")) if x)
+        info = doc_info_html(lang, meta, "date", "distribution")
         if info:
-            out.append(f'<p class="report-info" dir="ltr">{info}</p>')
+            out.append(f'<p class="report-info" dir="{direction(lang)}">{info}</p>')
         out.append("</header>")
         for p in sorted(doc_passages, key=lambda p: p.order):
             focus = " focus" if p.id == focus_id else ""

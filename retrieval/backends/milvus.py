@@ -49,6 +49,7 @@ import numpy as np
 
 from fahras import config
 from fahras.errors import FahrasError, IndexError_, UsageError
+from fahras.messages import Message
 from fahras.index.report import KINDS, PARSER_VERSION, Passage
 from fahras.retrieval import fusion as fusion_mod
 from fahras.retrieval.arabic import NORMALIZER_VERSION
@@ -86,8 +87,7 @@ def _pymilvus():
     try:
         import pymilvus
     except ImportError:
-        raise FahrasError("the Milvus backend needs pymilvus (and milvus-lite for a local "
-                          "file): pip install 'fahras[milvus]'") from None
+        raise FahrasError("milvus_needs_pymilvus") from None
     return pymilvus
 
 
@@ -103,7 +103,7 @@ def milvus_errors(func):
         except Exception as e:
             pymilvus = _pymilvus()
             if isinstance(e, (pymilvus.MilvusException, ConnectionError, OSError)):
-                raise IndexError_(f"Milvus: {_short(e)}") from None
+                raise IndexError_("milvus_error", detail=_short(e)) from None
             raise
     return wrapper
 
@@ -131,8 +131,7 @@ def connect(uri: str | None = None, token: str | None = None):
     uri = str(uri or default_uri())
     if is_local(uri):
         if not uri.endswith(".db"):
-            raise UsageError(f"a Milvus Lite URI is a file name ending in .db (got {uri!r}); "
-                             "a server is http://host:19530")
+            raise UsageError("milvus_lite_uri", uri=uri)
         Path(uri).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         uri = str(Path(uri).expanduser().resolve())
     token = token if token is not None else os.environ.get("FAHRAS_MILVUS_TOKEN", "")
@@ -141,7 +140,7 @@ def connect(uri: str | None = None, token: str | None = None):
     try:
         return pymilvus.MilvusClient(uri=uri, token=token)
     except Exception as e:  # connection refused, lite failed to start...
-        raise IndexError_(f"cannot connect to Milvus at {uri}: {_short(e)}") from None
+        raise IndexError_("milvus_connect", uri=uri, detail=_short(e)) from None
 
 
 def _short(e: Exception) -> str:
@@ -158,7 +157,7 @@ class MilvusStore:
 
     def __init__(self, client, collection: str = DEFAULT_COLLECTION):
         if not collection.replace("_", "").isalnum():
-            raise UsageError(f"a collection name has letters, digits and _ only: {collection!r}")
+            raise UsageError("milvus_collection_name", collection=collection)
         self.client = client
         self.name = collection
         self.passages = f"{collection}_passages"
@@ -316,7 +315,7 @@ def passage_rows(data, order_offset: int = 0) -> list[dict]:
         doc = docs.get(p.doc, {})
         payload = json.dumps(p.to_json(), ensure_ascii=False)
         if len(payload.encode("utf-8")) > MAX_VARCHAR:
-            raise FahrasError(f"passage {p.id} is too long for Milvus ({len(payload)} chars)")
+            raise FahrasError("milvus_passage_too_long", id=p.id, chars=len(payload))
         rows.append({"id": p.id, **_filter_values(p, doc), "number": p.number or "",
                      "version_key": doc.get("version_key") or p.doc,
                      "ord": order_offset + i, "passage": payload,
@@ -500,20 +499,17 @@ class MilvusSearcher:
             self.store.load()
         info = self.store.info() if self.store.exists() else None
         if info is None:
-            raise IndexError_(f"there is no Fahras collection {collection!r} at {uri}; build it "
-                              f"with: fahras index --backend milvus --uri {uri}")
+            raise IndexError_("milvus_no_collection", collection=collection, uri=uri)
         self.info = info
         self.model_spec = config.model_spec(model)
         name, sha, _ = identity(model)
         built = info.get("model") or {}
         if built.get("sha256") != sha:
-            raise IndexError_(
-                f"the Milvus collection {collection!r} was built with the model "
-                f"{built.get('name')!r}, not {name!r}; search with --model {built.get('name')!r}")
+            raise IndexError_("milvus_model_mismatch", collection=collection,
+                              built=built.get("name"), model=name)
         if info.get("normalizer_version") != NORMALIZER_VERSION:
-            raise IndexError_(f"the Milvus collection {collection!r} was built with Arabic "
-                              f"normalizer v{info.get('normalizer_version')}; rebuild it with: "
-                              f"fahras index --backend milvus --uri {uri}")
+            raise IndexError_("milvus_normalizer", collection=collection,
+                              built=info.get("normalizer_version"), uri=uri)
         self.lexical = _LexicalStats(self.store)
         # The embedded searcher's English -> Arabic expansion (names read the passages lazily).
         self.expander = CrossLingualExpander.for_searcher(self)
@@ -526,8 +522,7 @@ class MilvusSearcher:
              collection: str = DEFAULT_COLLECTION, token: str | None = None) -> "MilvusSearcher":
         uri = str(uri or default_uri())
         if is_local(uri) and not Path(uri).expanduser().exists():
-            raise IndexError_(f"there is no Milvus Lite file at {uri}; build it with: "
-                              f"fahras index --backend milvus --uri {uri}")
+            raise IndexError_("milvus_no_file", uri=uri)
         return cls(connect(uri, token), collection, model=model, uri=uri)
 
     def close(self) -> None:
@@ -566,8 +561,7 @@ class MilvusSearcher:
         kinds = tuple(kinds) if kinds else KINDS
         unknown = set(kinds) - set(KINDS)
         if unknown:
-            raise UsageError(f"unknown passage kind {sorted(unknown)[0]!r}; kinds are "
-                             f"{', '.join(KINDS)}")
+            raise UsageError("unknown_kind", kind=sorted(unknown)[0], choices=", ".join(KINDS))
         clauses = [_expr_in("kind", kinds)]
         if parts:
             check_parts(parts)
@@ -650,7 +644,8 @@ class MilvusSearcher:
                                  output_fields=["ord"], limit=100)
         if not rows and not self.client.query(self.store.passages, filter=base,
                                               output_fields=["ord"], limit=1):
-            notes.append(f"there is no {ref.kind} {ref.number} in the index")
+            notes.append(Message("note_no_paragraph" if ref.kind == "paragraph"
+                                 else "note_no_recommendation", number=ref.number))
         return sorted(((r["id"], int(r["ord"])) for r in rows), key=lambda t: t[1])
 
     def _citing(self, analysis, expr: str) -> set[str]:
@@ -709,11 +704,11 @@ class MilvusSearcher:
                ) -> SearchResult:
         """The ``k`` best passages for a query (Arabic or English), best first."""
         if not isinstance(k, int) or k < 1:
-            raise UsageError("the number of results must be a whole number of at least 1")
+            raise UsageError("k_not_whole")
         if mode not in MODES:
-            raise UsageError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+            raise UsageError("unknown_mode", mode=mode, choices=", ".join(MODES))
         if fusion not in FUSIONS:
-            raise UsageError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
+            raise UsageError("unknown_fusion", fusion=fusion, choices=", ".join(FUSIONS))
         k = min(k, MAX_K)
         q = check_query(query)
         expr = self._filter(kinds, parts, docs, years, langs)
