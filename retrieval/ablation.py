@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from fahras.retrieval import crosslingual
+from fahras.retrieval.crosslingual import expander as crosslingual
 from fahras.retrieval.evaluate import evaluate_searcher, load_questions
 
 CONFIGS = {

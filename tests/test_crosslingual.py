@@ -7,12 +7,12 @@ import pytest
 
 from fahras.index.report import Passage
 from fahras.index.store import IndexData
-from fahras.retrieval import crosslingual
+from fahras.retrieval.crosslingual import expander as crosslingual
 from fahras.retrieval.arabic import normalize, tokenize
-from fahras.retrieval.crosslingual import CrossLingualExpander, ExpansionConfig
-from fahras.retrieval.glossary import DATA, english_words, lemma, load_glossary, read_entries
+from fahras.retrieval.crosslingual.expander import CrossLingualExpander, ExpansionConfig
+from fahras.retrieval.crosslingual.glossary import DATA, english_words, lemma, load_glossary, read_entries
 from fahras.retrieval.query import WEIGHTS_LATIN, analyze_query, latin_weights
-from fahras.retrieval.transliterate import NameMatcher, distance, latin_key
+from fahras.retrieval.crosslingual.names import NameMatcher, distance, latin_key
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_glossary_files_are_well_formed():
 
 def test_glossary_arabic_is_the_reports_spelling(report):
     """Most hand-written entries (not the countries) have a form whose terms the report has."""
-    from fahras.retrieval.glossary import clitic_terms
+    from fahras.retrieval.crosslingual.glossary import clitic_terms
 
     text_terms = {t for p in report.passages for t in crosslingual.analyze(p.text)}
 
@@ -126,7 +126,7 @@ def test_glossary_arabic_is_the_reports_spelling(report):
 
 
 def test_countries_carry_the_un_spellings_first():
-    from fahras.retrieval.countries import read_variants
+    from fahras.retrieval.crosslingual.countries import read_variants
 
     by_code = {e.note: e for e in read_entries(DATA / "countries.tsv")}
     for code, (en, ar) in read_variants().items():
@@ -135,7 +135,7 @@ def test_countries_carry_the_un_spellings_first():
 
 
 def test_countries_file_is_what_the_generator_writes():
-    from fahras.retrieval import countries  # needs pycountry, a test extra
+    from fahras.retrieval.crosslingual import countries  # needs pycountry, a test extra
 
     assert countries.render(countries.build_rows()) == (DATA / "countries.tsv").read_text("utf-8")
 

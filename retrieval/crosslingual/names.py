@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from fahras.retrieval.arabic import normalize
-from fahras.retrieval.glossary import lemma
+from fahras.retrieval.crosslingual.glossary import lemma
 
 VOWELS = frozenset("aeiouy")
 # (Latin, Arabic, cost): letter correspondences. Arabic letters are in normalized form

@@ -3,10 +3,10 @@
 An English query reaches the Arabic passages through the multilingual embeddings (the dense
 side) and through what this module adds to the lexical side:
 
-- **glossary** (:mod:`fahras.retrieval.glossary`): the query's words and phrases, longest
+- **glossary** (:mod:`fahras.retrieval.crosslingual.glossary`): the query's words and phrases, longest
   first, looked up in the English-Arabic glossary -- "focal points" -> «جهات وصل», "Frontex"
   -> «فرونكس», "Thailand" -> «تايلند»;
-- **names** (:mod:`fahras.retrieval.transliterate`): capitalized words the glossary does not
+- **names** (:mod:`fahras.retrieval.crosslingual.names`): capitalized words the glossary does not
   know, matched phonetically against the corpus's own Arabic words -- "Kakosimou" ->
   «كاكوسيمو», "Torrevillas" -> «تورفيلاس»;
 - **numbers**: a resolution number ``a/b`` is also searched as ``b/a``, the order in which the
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from fahras.retrieval.arabic import STOP_WORDS, analyze, tokenize
-from fahras.retrieval.glossary import Glossary, clitic_terms, english_words, load_glossary
-from fahras.retrieval.transliterate import NameMatcher
+from fahras.retrieval.crosslingual.glossary import Glossary, clitic_terms, english_words, load_glossary
+from fahras.retrieval.crosslingual.names import NameMatcher
 
 # Weights of expansion terms on the lexical side (the user's own Arabic words weigh 1).
 GLOSSARY_WEIGHT = 1.0
@@ -56,7 +56,7 @@ eight nine ten first last next new old good well best better like want need know
 """.split())
 
 PIECES = ("glossary", "names", "numbers")
-EXPERIMENTAL = ("lexicon",)  # measured, not kept: see fahras.retrieval.lexicon
+EXPERIMENTAL = ("lexicon",)  # measured, not kept: see fahras.retrieval.crosslingual.lexicon
 _SLASH_NUMBER = re.compile(r"(?<![\w/])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
 
 
@@ -118,7 +118,7 @@ class CrossLingualExpander:
 
     @cached_property
     def lexicon(self):
-        from fahras.retrieval.lexicon import InducedLexicon
+        from fahras.retrieval.crosslingual.lexicon import InducedLexicon
 
         if self._encode is None:
             raise ValueError("the induced lexicon needs the model's encoder")

@@ -1,8 +1,8 @@
 """The English-Arabic glossary: data files, English-side lemmatization, longest-match lookup.
 
-The glossary is data (``retrieval/data/glossary.tsv`` written by hand from the domain and the
-reports' vocabulary; ``retrieval/data/countries.tsv`` generated from pycountry by
-:mod:`fahras.retrieval.countries`). Each entry has English variants, Arabic forms as UN Arabic
+The glossary is data (``retrieval/crosslingual/data/glossary.tsv`` written by hand from the domain and the
+reports' vocabulary; ``retrieval/crosslingual/data/countries.tsv`` generated from pycountry by
+:mod:`fahras.retrieval.crosslingual.countries`). Each entry has English variants, Arabic forms as UN Arabic
 reports spell them, a kind and a weight multiplier. See docs/crosslingual.md.
 
 English text is matched on light lemmas: case and accents folded (:func:`arabic.normalize`),
