@@ -23,10 +23,10 @@ from fahras.retrieval.evaluate import evaluate_searcher, load_questions
 
 CONFIGS = {
     "none": None,
-    "glossary": ("glossary",),
+    "glossary": ("glossary", "corpus"),
     "names": ("names",),
     "numbers": ("numbers",),
-    "glossary+names": ("glossary", "names"),
+    "glossary+names": ("glossary", "corpus", "names"),
     "all": crosslingual.PIECES,
     "lexicon": ("lexicon",),
     "all+lexicon": crosslingual.PIECES + ("lexicon",),

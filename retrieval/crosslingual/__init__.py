@@ -4,8 +4,10 @@
   calls on a Latin-script query; it returns expansion dicts
   ``{"source", "arabic", "terms", "weight", "kind"}``;
 - :mod:`.glossary`: the English-Arabic glossary (English lemmas, longest-match lookup, Arabic
-  terms with proclitics: :func:`clitic_terms`), read from ``data/`` and from a corpus's own
-  glossary stored in its index;
+  terms of a word's written variants: :func:`clitic_terms`): the general one in ``data/``
+  (:func:`load_glossary`; its ``country`` entries are what
+  :func:`fahras.retrieval.entities.named_countries` reads) and a corpus's own, stored in its
+  index (:func:`with_corpus`);
 - :mod:`.names`: Latin names matched phonetically to the corpus's Arabic words;
 - :mod:`.countries`: the generator of ``data/countries.tsv``;
 - :mod:`.lexicon`: the induced English-Arabic word lexicon (an experiment).
@@ -13,8 +15,19 @@
 See docs/crosslingual.md.
 """
 
-from fahras.retrieval.crosslingual.expander import CrossLingualExpander, ExpansionConfig, install
-from fahras.retrieval.crosslingual.glossary import clitic_terms, english_words, load_glossary
+from fahras.retrieval.crosslingual.expander import (
+    COMMON_WORDS,
+    PIECES,
+    CrossLingualExpander,
+    ExpansionConfig,
+    install,
+)
+from fahras.retrieval.crosslingual.glossary import (
+    clitic_terms,
+    english_words,
+    load_glossary,
+    with_corpus,
+)
 
-__all__ = ["CrossLingualExpander", "ExpansionConfig", "install", "clitic_terms", "english_words",
-           "load_glossary"]
+__all__ = ["COMMON_WORDS", "PIECES", "CrossLingualExpander", "ExpansionConfig", "install",
+           "clitic_terms", "english_words", "load_glossary", "with_corpus"]

@@ -30,7 +30,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from fahras.retrieval.arabic import STOP_WORDS, analyze, tokenize
-from fahras.retrieval.crosslingual.glossary import Glossary, clitic_terms, english_words, load_glossary
+from fahras.retrieval.crosslingual.glossary import (
+    Glossary,
+    clitic_terms,
+    english_words,
+    load_glossary,
+    with_corpus,
+)
 from fahras.retrieval.crosslingual.names import NameMatcher
 
 # Weights of expansion terms on the lexical side (the user's own Arabic words weigh 1).
@@ -55,7 +61,7 @@ neither each every few several whole part side word words one two three four fiv
 eight nine ten first last next new old good well best better like want need know think mean
 """.split())
 
-PIECES = ("glossary", "names", "numbers")
+PIECES = ("glossary", "corpus", "names", "numbers")
 EXPERIMENTAL = ("lexicon",)  # measured, not kept: see fahras.retrieval.crosslingual.lexicon
 _SLASH_NUMBER = re.compile(r"(?<![\w/])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
 
@@ -63,6 +69,7 @@ _SLASH_NUMBER = re.compile(r"(?<![\w/])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
 @dataclass(frozen=True)
 class ExpansionConfig:
     glossary: bool = True
+    corpus: bool = True       # the corpus's own glossary (stored in its index) beside the general one
     names: bool = True
     numbers: bool = True
     lexicon: bool = False
@@ -98,23 +105,33 @@ class CrossLingualExpander:
     """
 
     def __init__(self, doc_freq, texts, glossary: Glossary | None = None,
-                 config: ExpansionConfig = ExpansionConfig(), encode=None):
+                 config: ExpansionConfig = ExpansionConfig(), encode=None,
+                 corpus_glossaries=()):
+        """``glossary``: the one to use (default: the general glossary, with the entries of
+        ``corpus_glossaries`` -- a corpus's own glossary files as its index stores them --
+        unless ``config.corpus`` is off)."""
         self.doc_freq = doc_freq
         self._texts = texts if hasattr(texts, "__len__") else list(texts)  # re-iterable
         self._glossary = glossary
+        self._corpus_glossaries = corpus_glossaries
         self.config = config
         self._encode = encode  # the model's query encoder, for the induced lexicon only
 
     @cached_property
     def glossary(self) -> Glossary:
-        """The bundled glossary unless one was given, loaded on the first English query."""
-        return self._glossary if self._glossary is not None else load_glossary()
+        """The general glossary and the corpus's own (unless one was given), loaded on the
+        first English query."""
+        if self._glossary is not None:
+            return self._glossary
+        return with_corpus(self._corpus_glossaries) if self.config.corpus else load_glossary()
 
     @classmethod
     def for_searcher(cls, searcher, config: ExpansionConfig = ExpansionConfig(),
                      glossary: Glossary | None = None) -> "CrossLingualExpander":
+        data = getattr(searcher, "data", None)
         return cls(searcher.lexical.doc_freq, _PassageTexts(searcher), glossary,
-                   config, encode=lambda texts: searcher.embedder.encode_queries(texts))
+                   config, encode=lambda texts: searcher.embedder.encode_queries(texts),
+                   corpus_glossaries=getattr(data, "glossaries", None) or ())
 
     @cached_property
     def lexicon(self):
