@@ -38,10 +38,12 @@ from fahras.retrieval.crosslingual.glossary import (
     with_corpus,
 )
 from fahras.retrieval.crosslingual.names import NameMatcher
+from fahras.retrieval.crosslingual.typos import Vocabulary, correct_words
 
 # Weights of expansion terms on the lexical side (the user's own Arabic words weigh 1).
 GLOSSARY_WEIGHT = 1.0
 STEM_MATCH = 0.8          # a glossary entry reached through a Snowball stem, not a lemma
+TYPO_MATCH = 0.9          # a glossary entry reached through a corrected misspelling
 NAME_WEIGHT = 1.0         # a perfect transliteration; half that at the threshold
 NUMBER_WEIGHT = 1.0
 LEXICON_WEIGHT = 0.5      # an induced word translation (experiment; off by default)
@@ -61,7 +63,7 @@ neither each every few several whole part side word words one two three four fiv
 eight nine ten first last next new old good well best better like want need know think mean
 """.split())
 
-PIECES = ("glossary", "corpus", "names", "numbers")
+PIECES = ("glossary", "corpus", "typos", "names", "numbers")
 EXPERIMENTAL = ("lexicon",)  # measured, not kept: see fahras.retrieval.crosslingual.lexicon
 _SLASH_NUMBER = re.compile(r"(?<![\w/])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
 
@@ -70,6 +72,7 @@ _SLASH_NUMBER = re.compile(r"(?<![\w/])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
 class ExpansionConfig:
     glossary: bool = True
     corpus: bool = True       # the corpus's own glossary (stored in its index) beside the general one
+    typos: bool = True        # misspelt English words corrected against the glossary's words
     names: bool = True
     numbers: bool = True
     lexicon: bool = False
@@ -158,6 +161,12 @@ class CrossLingualExpander:
         return frozenset(w.lemma for e in self.glossary.entries if e.kind != "country"
                          for v in e.en for w in english_words(v))
 
+    @cached_property
+    def spelling(self) -> Vocabulary:
+        """The lemmas of the glossary's English side, for correcting misspelt words."""
+        return Vocabulary(w.lemma for e in self.glossary.entries for v in e.en
+                          for w in english_words(v))
+
     @property
     def english_vocabulary_words(self) -> list[str]:
         return sorted({w.text.lower() for e in self.glossary.entries for v in e.en
@@ -176,10 +185,23 @@ class CrossLingualExpander:
         out: list[dict] = []
         covered: set[int] = set()
         if self.config.glossary:
-            for m in self.glossary.match(text):
+            words = english_words(text)
+            matches = self.glossary.match(text, words)
+            fixed: set[int] = set()
+            if self.config.typos:
+                covered = {k for m in matches for k in range(m.start, m.end)}
+                corrected, fixed = correct_words(self.glossary, self.spelling, words, covered,
+                                                 self._function_word)
+                if fixed:
+                    matches = self.glossary.match(text, corrected)
+            spans = [(words[i].start, words[i].end) for i in fixed]
+            covered = set()
+            for m in matches:
                 covered.update(range(m.start, m.end))
-                w = GLOSSARY_WEIGHT * m.entry.weight * (1.0 if m.exact else STEM_MATCH)
-                exp = self._expansion(m.source, m.entry.ar, w, "glossary")
+                typo = any(m.start <= a and b <= m.end for a, b in spans)
+                w = (GLOSSARY_WEIGHT * m.entry.weight * (1.0 if m.exact else STEM_MATCH)
+                     * (TYPO_MATCH if typo else 1.0))
+                exp = self._expansion(m.source, m.entry.ar, w, "typo" if typo else "glossary")
                 if exp:
                     out.append(exp)
         if self.config.names:
@@ -199,6 +221,12 @@ class CrossLingualExpander:
                     if exp:
                         out.append(exp)
         return _merge(out)
+
+    @staticmethod
+    def _function_word(word) -> bool:
+        """Words never corrected: function and common words, acronyms."""
+        low = word.text.lower()
+        return word.upper or low in STOP_WORDS or word.lemma in STOP_WORDS or low in COMMON_WORDS
 
     def _expansion(self, source: str, forms, weight: float, kind: str) -> dict | None:
         """An expansion with the forms the index has -- every word of the form, with or

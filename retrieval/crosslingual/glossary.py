@@ -228,6 +228,9 @@ class Glossary:
                     _add(self._by_stem, _key(words, True), (e, caps))
             for form in e.ar:
                 _add(self._by_ar, tuple(arabic_terms(form)), e)
+        self._longest: dict[str, int] = {}  # first lemma or stem of a key -> longest key
+        for k in (*self._by_lemma, *self._by_stem):
+            self._longest[k[0]] = max(self._longest.get(k[0], 0), len(k))
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -239,15 +242,20 @@ class Glossary:
         return [e for e, caps in self._by_lemma.get(_key(words, False), [])
                 if not caps or (len(words) == 1 and words[0].upper)]
 
-    def match(self, text: str) -> list[Match]:
+    def match(self, text: str, words: list[Word] | None = None) -> list[Match]:
         """Non-overlapping matches in an English text: longest phrases first, lemma matches
-        before stem matches, then left to right."""
-        words = english_words(text)
+        before stem matches, then left to right. ``words``: the text's words, when they are
+        not :func:`english_words` of it (a misspelt word given its corrected lemma)."""
+        words = english_words(text) if words is None else words
         cands: list[tuple[int, int, int, Match]] = []
         for i in range(len(words)):
-            if words[i].lemma in ARTICLES:
+            first = words[i].lemma
+            if first in ARTICLES:
                 continue
-            for j in range(min(len(words), i + self.max_len + 2), i, -1):
+            longest = max(self._longest.get(first, 0), self._longest.get(stem(first), 0))
+            # No entry starts with this word, or none is longer than ``longest`` words (a span
+            # may hold two articles more than its key).
+            for j in range(min(len(words), i + longest + 2), i, -1):
                 span = words[i:j]
                 if span[-1].lemma in ARTICLES:
                     continue
