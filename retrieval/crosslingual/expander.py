@@ -30,15 +30,17 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from fahras.retrieval.arabic import STOP_WORDS, analyze, tokenize
+from fahras.retrieval.crosslingual.arabizi import content_words, is_arabizi
 from fahras.retrieval.crosslingual.glossary import (
     Glossary,
     clitic_terms,
     english_words,
+    lemma,
     load_glossary,
     with_corpus,
 )
 from fahras.retrieval.crosslingual.names import NameMatcher
-from fahras.retrieval.crosslingual.typos import Vocabulary, correct_words
+from fahras.retrieval.crosslingual.typos import Vocabulary, correct_words, dictionary_words
 
 # Weights of expansion terms on the lexical side (the user's own Arabic words weigh 1).
 GLOSSARY_WEIGHT = 1.0
@@ -52,6 +54,8 @@ LEXICON_WEIGHT = 0.5      # an induced word translation (experiment; off by defa
 NAME_THRESHOLD = 0.2        # normalized transliteration distance (0 = perfect)
 NAME_THRESHOLD_LOWER = 0.1
 NAME_MAX_SHARE = 0.1        # an Arabic word in more passages than this is not taken for a name
+ARABIZI_THRESHOLD = 0.25    # transliteration distance of an Arabizi word (vowels are typed)
+ARABIZI_WEIGHT = 1.0        # a perfect transliteration; half that at the threshold
 # Common English words that are not in arabic.STOP_WORDS but start sentences or sound like
 # Arabic words ("More" ~ «مورا»): never name candidates.
 COMMON_WORDS = frozenset("""
@@ -63,7 +67,7 @@ neither each every few several whole part side word words one two three four fiv
 eight nine ten first last next new old good well best better like want need know think mean
 """.split())
 
-PIECES = ("glossary", "corpus", "typos", "names", "numbers")
+PIECES = ("glossary", "corpus", "typos", "names", "arabizi", "numbers")
 EXPERIMENTAL = ("lexicon",)  # measured, not kept: see fahras.retrieval.crosslingual.lexicon
 _SLASH_NUMBER = re.compile(r"(?<![\w/])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
 
@@ -73,6 +77,7 @@ class ExpansionConfig:
     glossary: bool = True
     corpus: bool = True       # the corpus's own glossary (stored in its index) beside the general one
     typos: bool = True        # misspelt English words corrected against the glossary's words
+    arabizi: bool = True      # Arabic typed in Latin letters matched to the corpus's words
     names: bool = True
     numbers: bool = True
     lexicon: bool = False
@@ -156,6 +161,16 @@ class CrossLingualExpander:
         return NameMatcher(sorted(tokens), keep=rare)
 
     @cached_property
+    def arabizi_words(self) -> NameMatcher:
+        """All the corpus's Arabic words (common ones too: Arabizi is any Arabic, not only
+        names), built on the first Arabizi query."""
+        tokens = {t.form for text in self._texts for t in tokenize(text)}
+        return NameMatcher(sorted(tokens), threshold=ARABIZI_THRESHOLD, min_core=3)
+
+    def _english(self, word: str) -> bool:
+        return word in self.spelling or lemma(word) in self.spelling or word in dictionary_words()
+
+    @cached_property
     def english_vocabulary(self) -> frozenset[str]:
         """Lemmas of the words of the glossary's English side (they are not names)."""
         return frozenset(w.lemma for e in self.glossary.entries if e.kind != "country"
@@ -184,11 +199,12 @@ class CrossLingualExpander:
     def expand(self, text: str) -> list[dict]:
         out: list[dict] = []
         covered: set[int] = set()
+        arabizi = self.config.arabizi and is_arabizi(text, self._english)
         if self.config.glossary:
             words = english_words(text)
             matches = self.glossary.match(text, words)
             fixed: set[int] = set()
-            if self.config.typos:
+            if self.config.typos and not arabizi:
                 covered = {k for m in matches for k in range(m.start, m.end)}
                 corrected, fixed = correct_words(self.glossary, self.spelling, words, covered,
                                                  self._function_word)
@@ -204,7 +220,9 @@ class CrossLingualExpander:
                 exp = self._expansion(m.source, m.entry.ar, w, "typo" if typo else "glossary")
                 if exp:
                     out.append(exp)
-        if self.config.names:
+        if arabizi:
+            out.extend(self._arabizi(text, covered))
+        elif self.config.names:
             lower_case_query = not any(c.isupper() for c in text)
             for word in english_words(text):
                 if covered.intersection(range(word.start, word.end)):
@@ -221,6 +239,21 @@ class CrossLingualExpander:
                     if exp:
                         out.append(exp)
         return _merge(out)
+
+    def _arabizi(self, text: str, covered: set[int]) -> list[dict]:
+        """Expansions of an Arabizi query's words that no glossary entry covered."""
+        out = []
+        for word, a, b in content_words(text):
+            if covered.intersection(range(a, b)):
+                continue
+            matches = self.arabizi_words.match(word, ARABIZI_THRESHOLD, arabizi=True)
+            if not matches:
+                continue
+            weight = ARABIZI_WEIGHT * (1.0 - 0.5 * matches[0].distance / ARABIZI_THRESHOLD)
+            exp = self._expansion(text[a:b], tuple(m.arabic for m in matches), weight, "arabizi")
+            if exp:
+                out.append(exp)
+        return out
 
     @staticmethod
     def _function_word(word) -> bool:

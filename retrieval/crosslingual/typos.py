@@ -61,7 +61,7 @@ def _deletes(word: str, n: int) -> set[str]:
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
+def dictionary_words() -> frozenset[str]:
     """The words of an English dictionary (pyspellchecker's frequency list); empty when the
     package is missing, and then no word is corrected on its own."""
     import gzip
@@ -110,7 +110,7 @@ class Vocabulary:
         two tie."""
         if word in self.words or len(word) < MIN_LENGTH:
             return None
-        known = english_words()
+        known = dictionary_words()
         if not known or word in known:
             return None
         cands = self.candidates(word, allowed(word))
