@@ -1,21 +1,27 @@
-"""English questions, Arabic report: expanding a Latin-script query into Arabic search terms.
+"""English questions, Arabic text: expanding a Latin-script query into Arabic search terms.
 
 An English query reaches the Arabic passages through the multilingual embeddings (the dense
 side) and through what this module adds to the lexical side:
 
-- **glossary** (:mod:`fahras.retrieval.crosslingual.glossary`): the query's words and phrases, longest
-  first, looked up in the English-Arabic glossary -- "focal points" -> «جهات وصل», "Frontex"
-  -> «فرونكس», "Thailand" -> «تايلند»;
-- **names** (:mod:`fahras.retrieval.crosslingual.names`): capitalized words the glossary does not
-  know, matched phonetically against the corpus's own Arabic words -- "Kakosimou" ->
+- **glossary** (:mod:`fahras.retrieval.crosslingual.glossary`): the query's words and phrases,
+  longest first, looked up in the general English-Arabic glossary and the corpus's own
+  (``corpus``: stored in its index) -- "focal points" -> «جهات الوصل», "Frontex" -> «فرونتكس»
+  (and the report's «فرونكس»), "Thailand" -> «تايلند»;
+- **typos** (:mod:`fahras.retrieval.crosslingual.typos`): a misspelt word corrected against the
+  glossary's English words -- "finacial" -> financial;
+- **names** (:mod:`fahras.retrieval.crosslingual.names`): capitalized words the glossary does
+  not know, matched phonetically against the corpus's own Arabic words -- "Kakosimou" ->
   «كاكوسيمو», "Torrevillas" -> «تورفيلاس»;
+- **arabizi** (:mod:`fahras.retrieval.crosslingual.arabizi`): a query of Arabic typed in Latin
+  letters and digits, its words matched to the corpus's words -- "ba7r" -> «البحر»;
 - **numbers**: a resolution number ``a/b`` is also searched as ``b/a``, the order in which the
   Arabic reports write it ("resolution 9/1" is «القرار 1/9»).
 
 Each expansion is a dict ``{"source", "arabic", "terms", "weight", "kind"}``: the English words
 as typed, the Arabic forms found in the corpus, their analyzed terms (what BM25 searches), a
-weight, and ``glossary``/``name``/``number``. :meth:`Searcher.lexical_query` merges them into
-the weighted BM25 query; they are shown to the user as "matched on: source -> arabic".
+weight, and ``glossary``/``typo``/``name``/``arabizi``/``number``. :meth:`Searcher.lexical_query`
+merges them into the weighted BM25 query; they are shown to the user as "matched on: source ->
+arabic".
 
 The lexical side of a Latin query is fused with its dense side with a smaller weight than the
 dense side (:data:`fahras.retrieval.query.WEIGHTS_LATIN`), so an expansion can reorder passages
@@ -147,7 +153,8 @@ class CrossLingualExpander:
 
         if self._encode is None:
             raise ValueError("the induced lexicon needs the model's encoder")
-        return InducedLexicon(self._encode, self._texts, self.english_vocabulary_words)
+        return InducedLexicon(self._encode, self._texts, self.english_vocabulary_words,
+                              known=lambda w: any(self.doc_freq(t) for t in analyze(w)))
 
     @cached_property
     def names(self) -> NameMatcher:
@@ -305,7 +312,7 @@ class CrossLingualExpander:
 
     def _induced(self, text: str, covered: set[int]) -> list[dict]:
         words = [w for w in english_words(text) if not covered.intersection(range(w.start, w.end))
-                 and w.text.isalpha() and len(w.text) > 2 and w.lemma not in STOP_WORDS
+                 and w.text.isalpha() and len(w.text) > 3 and w.lemma not in STOP_WORDS
                  and w.text.lower() not in COMMON_WORDS]
         found = self.lexicon.translate([w.text.lower() for w in words])
         out = []

@@ -1,9 +1,12 @@
 """The English-Arabic glossary: data files, English-side lemmatization, longest-match lookup.
 
-The glossary is data (``retrieval/crosslingual/data/glossary.tsv`` written by hand from the domain and the
-reports' vocabulary; ``retrieval/crosslingual/data/countries.tsv`` generated from pycountry by
-:mod:`fahras.retrieval.crosslingual.countries`). Each entry has English variants, Arabic forms as UN Arabic
-reports spell them, a kind and a weight multiplier. See docs/crosslingual.md.
+The glossary is data: the general one (``retrieval/crosslingual/data/glossary.tsv``, written by
+hand: UN bodies, instruments, terms of art, meeting vocabulary, months, nationality adjectives,
+in lemma-like UN Arabic; ``data/countries.tsv`` generated from pycountry by
+:mod:`fahras.retrieval.crosslingual.countries`), and a corpus's own glossary files, which
+``fahras index`` stores in the index (:mod:`fahras.index.glossaries`; :func:`with_corpus`).
+Each entry has English variants, Arabic forms, a kind and a weight multiplier. See
+docs/crosslingual.md.
 
 English text is matched on light lemmas: case and accents folded (:func:`arabic.normalize`),
 possessive removed, a plural made singular, British and American spellings made one
@@ -13,7 +16,9 @@ match (``opened`` -> ``opening``) counts as a weaker match. An all-capitals vari
 ``OAS``, ``US``) matches only the same capitals, so "who" never means the World Health Organization.
 
 Arabic forms are analyzed with :func:`arabic.analyze`, so «الإنتربول» and «والإنترپول» give the
-same term; :meth:`Glossary.lookup_ar` goes the other way, from Arabic text to entries.
+same term, and reach their written variants (:func:`word_variants`: proclitics, the article
+dropped in a construct phrase, a feminine noun's attached pronouns); :meth:`Glossary.lookup_ar`
+goes the other way, from Arabic text to entries.
 """
 
 from __future__ import annotations
