@@ -352,14 +352,19 @@ def cmd_index(args) -> int:
         "passages": manifest["n_passages"], "sentences": manifest["n_sentences"],
         "model": manifest["model"]["name"], "seconds": manifest["build_seconds"],
         "changes": manifest.get("changes"), "skipped": skipped,
+        "glossaries": manifest.get("glossaries") or [],
     }
     if _want_json(args):
         _print_json(summary)
     else:
-        print(_terminal_safe(f"Indexed {summary['passages']} passages ({summary['sentences']} "
-                             f"sentences) of {', '.join(summary['documents'])} with "
-                             f"{summary['model']} in {summary['seconds']} s -> {summary['path']}"
-                             + (f"; {len(skipped)} file(s) skipped" if skipped else "")))
+        glossaries = summary["glossaries"]
+        print(_terminal_safe(
+            f"Indexed {summary['passages']} passages ({summary['sentences']} sentences) of "
+            f"{', '.join(summary['documents'])} with {summary['model']} in "
+            f"{summary['seconds']} s -> {summary['path']}"
+            + (f"; corpus glossary: {', '.join(g['file'] for g in glossaries)} "
+               f"({sum(g['rows'] for g in glossaries)} entries)" if glossaries else "")
+            + (f"; {len(skipped)} file(s) skipped" if skipped else "")))
     return 3 if skipped else 0  # 3: indexed, but some files could not be read (see --help)
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from fahras.errors import CorpusError, IndexError_, UsageError
+from fahras.index import glossaries as glossary_files
 from fahras.index import progress as progress_lines, store
 from fahras.index.embedder import Embedder
 from fahras.index.report import PARSER_VERSION, Document, Passage
@@ -166,6 +167,11 @@ def prepare(docs: Sequence[Document | str], embedder: Embedder,
                 sent_src.append(("text", p.text[s.start:s.end]))
     if previous is not None:
         changes.removed = [d for d in prev_docs if d not in seen]
+    # The corpus's own glossary files (read before embedding: a malformed one stops here).
+    glossaries = glossary_files.collect(
+        [(d.id, d.source) for d in docs if not isinstance(d, str)],
+        previous.glossaries if previous is not None else (),
+        kept=[d for d in docs if isinstance(d, str)])
 
     todo = list(dict.fromkeys(t for kind, t in (*passage_src, *sent_src)
                               if kind == "text" and t not in cache.vectors))
@@ -193,7 +199,7 @@ def prepare(docs: Sequence[Document | str], embedder: Embedder,
     data = store.IndexData(
         documents=documents, passages=passages, terms=terms, vectors=vectors,
         sentences=np.asarray(sent_rows, dtype=np.int32).reshape(-1, 3),
-        sentence_vectors=sentence_vectors)
+        sentence_vectors=sentence_vectors, glossaries=glossaries)
     return data, changes, entries
 
 
@@ -292,5 +298,7 @@ def manifest_for(data: store.IndexData, entries: list[dict], embedder: Embedder,
         "corpus_sha256": corpus_hash_of(entries),
         "n_passages": len(data.passages),
         "n_sentences": int(data.sentences.shape[0]),
+        "glossaries": [{"file": g["file"], "docs": g["docs"], "rows": len(g["rows"])}
+                       for g in data.glossaries],
         "changes": changes.to_json(),
     }

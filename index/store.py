@@ -10,6 +10,8 @@ Layout of an index folder::
         documents.json   document metadata (title, date, languages, sha256)
         passages.json    passages with their original text, labels and section paths
         terms.json       the analyzed terms of each passage (BM25 input)
+        glossaries.json  the corpus's own glossary files, as rows (index/glossaries.py; an
+                         index written before it has none)
         vectors.npy      float32 passage embeddings, L2-normalized
         sentences.npy    int32 rows (passage index, start, end) of each sentence
         sentence_vectors.npy  float32 sentence embeddings
@@ -55,11 +57,14 @@ from fahras import messages
 from fahras.errors import IndexError_
 from fahras.fsutil import (NotRegularFile, atomic_write, check_regular, describe, exclusive_lock,
                            fsync_dir, read_regular, sha256_file, write_synced)
+from fahras.index import glossaries as glossary_rows
 from fahras.index.report import Passage
 from fahras.testhooks import pause_at
 
 FORMAT_VERSION = 1
 JSON_FILES = ("documents.json", "passages.json", "terms.json")
+# Written by every build; read when the manifest lists them (older generations lack them).
+OPTIONAL_JSON = ("glossaries.json",)
 ARRAY_FILES = ("vectors.npy", "sentences.npy", "sentence_vectors.npy")
 REBUILD_HINT = messages.text("hint_rebuild")  # in every "damaged" message
 PERMISSION_HINT = ("check the permissions of the index folder and its files, or choose another "
@@ -81,6 +86,7 @@ class IndexData:
     sentences: np.ndarray
     sentence_vectors: np.ndarray
     manifest: dict = field(default_factory=dict)
+    glossaries: list[dict] = field(default_factory=list)  # see fahras.index.glossaries
 
 
 def _dump_json(obj) -> bytes:
@@ -218,6 +224,7 @@ def _write_generation(index_dir: Path, data: IndexData, manifest: dict, before_s
             "documents.json": _dump_json(data.documents),
             "passages.json": _dump_json([p.to_json() for p in data.passages]),
             "terms.json": _dump_json(data.terms),
+            "glossaries.json": _dump_json(data.glossaries),
         }
         for name, blob in payloads.items():
             write_synced(tmp_gen / name, blob)
@@ -231,7 +238,7 @@ def _write_generation(index_dir: Path, data: IndexData, manifest: dict, before_s
             write_synced(tmp_gen / name, lambda f, a=arr: np.save(f, a, allow_pickle=False))
         files = {name: {"sha256": sha256_file(tmp_gen / name),
                         "bytes": (tmp_gen / name).stat().st_size}
-                 for name in (*JSON_FILES, *ARRAY_FILES)}
+                 for name in (*JSON_FILES, *OPTIONAL_JSON, *ARRAY_FILES)}
         full = {"format": FORMAT_VERSION, **manifest, "files": files}
         blob = json.dumps(full, ensure_ascii=False, indent=2).encode()
         write_synced(tmp_gen / "manifest.json", blob)
@@ -297,7 +304,8 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
     """Load an index, checking every file against the manifest."""
     index_dir = Path(index_dir)
     gen, manifest = read_manifest(index_dir)
-    for name in (*JSON_FILES, *ARRAY_FILES):
+    optional = [n for n in OPTIONAL_JSON if n in manifest["files"]]
+    for name in (*JSON_FILES, *optional, *ARRAY_FILES):
         path = gen / name
         meta = manifest["files"].get(name)
         try:
@@ -320,14 +328,18 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
         sentences = np.load(gen / "sentences.npy", allow_pickle=False)
         sentence_vectors = np.load(gen / "sentence_vectors.npy", allow_pickle=False)
+        glossaries = (json.loads((gen / "glossaries.json").read_text(encoding="utf-8"))
+                      if "glossaries.json" in optional else [])
     except PermissionError as e:
         raise unreadable(index_dir, e) from None
     except (ValueError, TypeError, KeyError, AttributeError, OSError) as e:
         raise IndexError_("index_damaged", path=index_dir, detail=_first_line(e)) from None
-    problem = _inconsistency(documents, passages, terms, vectors, sentences, sentence_vectors)
+    problem = (_inconsistency(documents, passages, terms, vectors, sentences, sentence_vectors)
+               or glossary_rows.check(glossaries))
     if problem:
         raise IndexError_("index_inconsistent", path=index_dir, problem=problem)
-    return IndexData(documents, passages, terms, vectors, sentences, sentence_vectors, manifest)
+    return IndexData(documents, passages, terms, vectors, sentences, sentence_vectors, manifest,
+                     glossaries)
 
 
 def _first_line(e: Exception) -> str:

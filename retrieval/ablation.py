@@ -18,15 +18,15 @@ import re
 import sys
 from pathlib import Path
 
-from fahras.retrieval import crosslingual
+from fahras.retrieval.crosslingual import expander as crosslingual
 from fahras.retrieval.evaluate import evaluate_searcher, load_questions
 
 CONFIGS = {
     "none": None,
-    "glossary": ("glossary",),
+    "glossary": ("glossary", "corpus"),
     "names": ("names",),
     "numbers": ("numbers",),
-    "glossary+names": ("glossary", "names"),
+    "glossary+names": ("glossary", "corpus", "names"),
     "all": crosslingual.PIECES,
     "lexicon": ("lexicon",),
     "all+lexicon": crosslingual.PIECES + ("lexicon",),

@@ -221,7 +221,7 @@ def query_units(analysis, expansions, lexical, corpus: Bag | None = None) -> lis
 
 
 def _frame_only(source: str) -> bool:
-    from fahras.retrieval.glossary import english_words
+    from fahras.retrieval.crosslingual.glossary import english_words
 
     words = english_words(source)
     return bool(words) and all(w.lemma in ENGLISH_FRAME or w.text.lower() in ENGLISH_FRAME
@@ -238,8 +238,8 @@ def unreached(text: str, expansions, with_verbs: bool = False) -> list[str]:
     Arabic word of an Arabic question: it may also be a gap in the glossary). Verbs are left
     out unless ``with_verbs`` (:mod:`fahras.retrieval.verbs`: the report tells an event with
     its own verbs)."""
-    from fahras.retrieval.crosslingual import COMMON_WORDS
-    from fahras.retrieval.glossary import english_words
+    from fahras.retrieval.crosslingual.expander import COMMON_WORDS
+    from fahras.retrieval.crosslingual.glossary import english_words
     from fahras.retrieval.verbs import is_verb
 
     covered: set[int] = set()

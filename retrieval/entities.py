@@ -5,7 +5,7 @@ for a work visa in Austria?") is answered by a passage that names that country; 
 closest passage does not, the report has nothing on it there
 (:func:`fahras.retrieval.answer.refuse`).
 
-The names are the ``country`` entries of the glossary (``retrieval/data/countries.tsv``: ISO
+The names are the ``country`` entries of the glossary (``retrieval/crosslingual/data/countries.tsv``: ISO
 3166-1 names in English and Arabic, and the UN Arabic spellings). An English question's
 countries are found by the glossary's own matching; an Arabic text's by its normalized Arabic
 forms, with a leading conjunction or preposition («والمغرب», «للمغرب»). A few Arabic names
@@ -50,7 +50,7 @@ def _pattern(forms) -> re.Pattern:
 def _table() -> tuple[dict[str, tuple[str, tuple[str, ...]]], re.Pattern | None]:
     """Each normalized Arabic form -> (English name, all forms of its country), and one
     pattern for them all."""
-    from fahras.retrieval.glossary import load_glossary
+    from fahras.retrieval.crosslingual.glossary import load_glossary
 
     by_form: dict[str, tuple[str, tuple[str, ...]]] = {}
     for e in load_glossary().entries:
@@ -74,7 +74,7 @@ def named_countries(text: str, latin: bool) -> list[Country]:
     """The countries a question names, in order, each once."""
     out: dict[str, Country] = {}
     if latin:
-        from fahras.retrieval.glossary import load_glossary
+        from fahras.retrieval.crosslingual.glossary import load_glossary
 
         for m in load_glossary().match(text):
             if m.entry.kind == "country":

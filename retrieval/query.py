@@ -3,7 +3,7 @@
 - A query in Arabic script is matched on both sides: Arabic BM25 and dense.
 - A query in Latin script can reach the Arabic passages only through the dense side, except for
   what is written the same in both: document symbols (``CTOC/COP/WG.7/2024/1``), numbers, and the
-  Arabic terms it is expanded to (:mod:`fahras.retrieval.crosslingual`). Its lexical side keeps
+  Arabic terms it is expanded to (:mod:`fahras.retrieval.crosslingual.expander`). Its lexical side keeps
   only specific terms (found in few passages), so a common number cannot outweigh the dense hit.
 - A structural query -- «التوصية 8», «الفقرة ٢٧», «التوصية الثانية عشرة», "recommendation 12",
   "the twelfth recommendation", "para. 27 (b)" -- names a passage, which is put first; a query

@@ -32,7 +32,7 @@ from fahras.retrieval import query as query_mod
 from fahras.retrieval import rank_features
 from fahras.retrieval.arabic import normalize
 from fahras.retrieval.corpus import CorpusMeta
-from fahras.retrieval.crosslingual import CrossLingualExpander
+from fahras.retrieval.crosslingual.expander import CrossLingualExpander
 from fahras.retrieval.dense import DenseIndex
 from fahras.retrieval.lexical_fast import make_lexical_index
 from fahras.retrieval.query import (

@@ -39,8 +39,8 @@ def rewrite_manifest(path, manifest: dict) -> None:
 def test_files_are_plain_json_and_npy(built):
     gen = gen_of(built)
     names = sorted(p.name for p in gen.iterdir())
-    assert names == ["documents.json", "manifest.json", "passages.json", "sentence_vectors.npy",
-                     "sentences.npy", "terms.json", "vectors.npy"]
+    assert names == ["documents.json", "glossaries.json", "manifest.json", "passages.json",
+                     "sentence_vectors.npy", "sentences.npy", "terms.json", "vectors.npy"]
     manifest = json.loads((gen / "manifest.json").read_text())
     assert manifest["model"]["name"] == "hash"
     assert manifest["normalizer_version"] == NORMALIZER_VERSION

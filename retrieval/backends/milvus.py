@@ -54,7 +54,7 @@ from fahras.index.report import KINDS, PARSER_VERSION, Passage
 from fahras.retrieval import fusion as fusion_mod
 from fahras.retrieval.arabic import NORMALIZER_VERSION
 from fahras.retrieval.corpus import CITE_FIELDS, parse_langs, parse_years
-from fahras.retrieval.crosslingual import CrossLingualExpander
+from fahras.retrieval.crosslingual.expander import CrossLingualExpander
 from fahras.retrieval.lexical import B, K1, bm25, lucene_idf
 from fahras.retrieval.query import analyze_query, fusion_weights
 from fahras.retrieval.searcher import (

@@ -1,9 +1,12 @@
 """The English-Arabic glossary: data files, English-side lemmatization, longest-match lookup.
 
-The glossary is data (``retrieval/data/glossary.tsv`` written by hand from the domain and the
-reports' vocabulary; ``retrieval/data/countries.tsv`` generated from pycountry by
-:mod:`fahras.retrieval.countries`). Each entry has English variants, Arabic forms as UN Arabic
-reports spell them, a kind and a weight multiplier. See docs/crosslingual.md.
+The glossary is data: the general one (``retrieval/crosslingual/data/glossary.tsv``, written by
+hand: UN bodies, instruments, terms of art, meeting vocabulary, months, nationality adjectives,
+in lemma-like UN Arabic; ``data/countries.tsv`` generated from pycountry by
+:mod:`fahras.retrieval.crosslingual.countries`), and a corpus's own glossary files, which
+``fahras index`` stores in the index (:mod:`fahras.index.glossaries`; :func:`with_corpus`).
+Each entry has English variants, Arabic forms, a kind and a weight multiplier. See
+docs/crosslingual.md.
 
 English text is matched on light lemmas: case and accents folded (:func:`arabic.normalize`),
 possessive removed, a plural made singular, British and American spellings made one
@@ -13,23 +16,23 @@ match (``opened`` -> ``opening``) counts as a weaker match. An all-capitals vari
 ``OAS``, ``US``) matches only the same capitals, so "who" never means the World Health Organization.
 
 Arabic forms are analyzed with :func:`arabic.analyze`, so «الإنتربول» and «والإنترپول» give the
-same term; :meth:`Glossary.lookup_ar` goes the other way, from Arabic text to entries.
+same term, and reach their written variants (:func:`word_variants`: proclitics, the article
+dropped in a construct phrase, a feminine noun's attached pronouns); :meth:`Glossary.lookup_ar`
+goes the other way, from Arabic text to entries.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from fahras.caches import short_key_cache
-from fahras.retrieval.arabic import STOP_WORDS, normalize, terms_of_token, tokenize
+from fahras.retrieval.arabic import STOP_WORDS, Token, normalize, terms_of_token, tokenize
 
 DATA = Path(__file__).parent / "data"
 DEFAULT_FILES = (DATA / "glossary.tsv", DATA / "countries.tsv")
-COLUMNS = ("kind", "en", "ar", "weight", "note")
 ARTICLES = frozenset({"the", "a", "an"})
 MAX_WORD = 40  # longer tokens are not words: not lemmatized
 
@@ -134,27 +137,60 @@ def arabic_terms(text: str) -> list[str]:
 # One-letter proclitics (and, so, with/by, for) that the Arabic stemmer leaves on a word without
 # the article: «والجو» and «الجو», «لهجرة» and «هجرة» are different terms in the index.
 PROCLITICS = ("و", "ف", "ب", "ل")
+# Attached pronouns after a feminine noun's ت (its ة, normalized ه): the stemmer reads «حمايتهم»
+# and «حماية» as different terms (it strips most other pronoun endings itself).
+PRONOUNS = ("ه", "ها", "هم", "هما", "هن", "نا", "كم")
+
+
+def word_variants(word: str) -> list[str]:
+    """The written forms of one normalized Arabic word that mean the same in a passage: with a
+    proclitic («والتهريب», «للهجرة»), without the article as in a construct phrase («حماية
+    الأطفال» for «الحماية»), and a feminine noun with an attached pronoun («حمايتهم»). So a
+    glossary lists the lemma-like form only."""
+    if not word.isalpha() or len(word) < 3:
+        return [word]
+    out = [word, *(p + word for p in PROCLITICS if p != "ل")]
+    if word.startswith("ال") and len(word) >= 5:
+        bare = word[2:]
+        out += ["لل" + bare, bare, *(p + bare for p in PROCLITICS)]
+    else:
+        bare = word
+        out.append("ل" + word)
+    if bare.endswith("ه") and len(bare) >= 4:
+        out += [bare[:-1] + "ت" + s for s in PRONOUNS]
+        out += ["و" + bare[:-1] + "ت" + s for s in PRONOUNS]
+    return list(dict.fromkeys(out))
 
 
 @short_key_cache(maxsize=50_000)
 def clitic_terms(form: str) -> tuple[str, ...]:
-    """Index terms of an Arabic form and of its words with a proclitic, word by word: the
-    terms a passage may carry for the same words («لمعاودة الإيذاء» for «معاودة الإيذاء»)."""
+    """Index terms of an Arabic form and of its words' variants (:func:`word_variants`), word
+    by word: the terms a passage may carry for the same words («لمعاودة الإيذاء» for
+    «معاودة الإيذاء»)."""
     stop = _stop_forms()
     out: list[str] = []
     for tok in tokenize(form):
         if tok.form in stop:
             continue
-        w = tok.form
-        variants = [w]
-        if w.isalpha() and len(w) >= 3:
-            variants += [p + w for p in PROCLITICS if p != "ل"]
-            variants.append("لل" + w[2:] if w.startswith("ال") else "ل" + w)
+        variants = word_variants(tok.form)
+        own = [t for v in variants[:1] + [v for v in variants if v == tok.form[2:]]
+               for t in _terms_of(v)]
         for v in variants:
-            for t in terms_of_token(type(tok)(v, 0, len(v))):
-                if t not in out:
+            for t in _terms_of(v):
+                if t not in out and (v == tok.form or _same_stem(t, own)):
                     out.append(t)
     return tuple(out)
+
+
+def _terms_of(word: str) -> list[str]:
+    return terms_of_token(Token(word, 0, len(word)))
+
+
+def _same_stem(term: str, own: list[str]) -> bool:
+    """Whether a variant's term still carries the word's stem: the stemmer sometimes cuts a
+    variant elsewhere («بشراكة» -> «بشر», «ومحاكمة» -> «ومح»), and such a term would match
+    other words."""
+    return any(s in term or (term in s and len(term) >= len(s) - 1) for s in own)
 
 
 @lru_cache(maxsize=8192)  # the glossary's entries
@@ -198,6 +234,9 @@ class Glossary:
                     _add(self._by_stem, _key(words, True), (e, caps))
             for form in e.ar:
                 _add(self._by_ar, tuple(arabic_terms(form)), e)
+        self._longest: dict[str, int] = {}  # first lemma or stem of a key -> longest key
+        for k in (*self._by_lemma, *self._by_stem):
+            self._longest[k[0]] = max(self._longest.get(k[0], 0), len(k))
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -209,15 +248,20 @@ class Glossary:
         return [e for e, caps in self._by_lemma.get(_key(words, False), [])
                 if not caps or (len(words) == 1 and words[0].upper)]
 
-    def match(self, text: str) -> list[Match]:
+    def match(self, text: str, words: list[Word] | None = None) -> list[Match]:
         """Non-overlapping matches in an English text: longest phrases first, lemma matches
-        before stem matches, then left to right."""
-        words = english_words(text)
+        before stem matches, then left to right. ``words``: the text's words, when they are
+        not :func:`english_words` of it (a misspelt word given its corrected lemma)."""
+        words = english_words(text) if words is None else words
         cands: list[tuple[int, int, int, Match]] = []
         for i in range(len(words)):
-            if words[i].lemma in ARTICLES:
+            first = words[i].lemma
+            if first in ARTICLES:
                 continue
-            for j in range(min(len(words), i + self.max_len + 2), i, -1):
+            longest = max(self._longest.get(first, 0), self._longest.get(stem(first), 0))
+            # No entry starts with this word, or none is longer than ``longest`` words (a span
+            # may hold two articles more than its key).
+            for j in range(min(len(words), i + longest + 2), i, -1):
                 span = words[i:j]
                 if span[-1].lemma in ARTICLES:
                     continue
@@ -265,29 +309,44 @@ def _unique(entries):
     return list(dict.fromkeys(entries))
 
 
-def read_entries(path: str | Path) -> list[Entry]:
-    """Entries of one glossary file (tab-separated; ``#`` lines are comments)."""
-    path = Path(path)
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines()
-             if line.strip() and not line.lstrip().startswith("#")]
+def entries_from_rows(rows) -> list[Entry]:
+    """Entries of glossary rows (``kind, en, ar, weight, note``, as
+    :func:`fahras.index.glossaries.read_rows` gives and an index stores them)."""
     out = []
-    for n, row in enumerate(csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)):
-        if n == 0 and row[:3] == list(COLUMNS[:3]):
-            continue
-        row = [c.strip() for c in row] + [""] * (len(COLUMNS) - len(row))
-        kind, en, ar, weight, note = row[:5]
+    for kind, en, ar, weight, note in rows:
         en_v = tuple(v.strip() for v in en.split("|") if v.strip())
         ar_v = tuple(v.strip() for v in ar.split("|") if v.strip())
-        if not kind or not en_v or not ar_v:
-            raise ValueError(f"{path.name}: line {n + 1}: needs kind, en and ar columns: {row!r}")
-        out.append(Entry(kind, en_v, ar_v, float(weight) if weight else 1.0, note))
+        if kind and en_v and ar_v:
+            out.append(Entry(kind, en_v, ar_v, float(weight) if weight else 1.0, note))
     return out
+
+
+def read_entries(path: str | Path) -> list[Entry]:
+    """Entries of one glossary file (tab-separated; ``#`` lines are comments); a file not in
+    the format is refused with its name and line (:class:`fahras.errors.CorpusError`)."""
+    from fahras.index.glossaries import read_rows
+
+    return entries_from_rows(read_rows(path))
 
 
 @lru_cache(maxsize=4)
 def load_glossary(paths: tuple[str | Path, ...] = DEFAULT_FILES) -> Glossary:
-    """The glossary of the given files (default: the bundled glossary and country names)."""
+    """The glossary of the given files (default: the general glossary and country names)."""
     entries: list[Entry] = []
     for p in paths:
         entries.extend(read_entries(p))
     return Glossary(entries)
+
+
+def corpus_entries(glossaries) -> list[Entry]:
+    """The entries of a corpus's own glossaries as an index stores them
+    (:attr:`fahras.index.store.IndexData.glossaries`), each distinct row once."""
+    rows = dict.fromkeys(tuple(r) for g in glossaries or () for r in g.get("rows", ()))
+    return entries_from_rows(list(rows))
+
+
+def with_corpus(glossaries) -> Glossary:
+    """The general glossary and a corpus's own entries together."""
+    extra = corpus_entries(glossaries)
+    general = load_glossary()
+    return Glossary(general.entries + extra) if extra else general

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from fahras.retrieval.arabic import normalize
-from fahras.retrieval.glossary import lemma
+from fahras.retrieval.crosslingual.glossary import lemma
 
 VOWELS = frozenset("aeiouy")
 # (Latin, Arabic, cost): letter correspondences. Arabic letters are in normalized form
@@ -53,6 +53,14 @@ _RULES: list[tuple[str, str, float]] = [
     ("a", "ا", 0.0), ("a", "ي", 0.4), ("a", "ه", 0.1), ("a", "ع", 0.3), ("e", "ي", 0.1),
     ("e", "ا", 0.2), ("e", "ه", 0.3), ("i", "ي", 0.0), ("i", "ا", 0.4), ("o", "و", 0.0),
     ("o", "ا", 0.3), ("u", "و", 0.0), ("u", "ي", 0.4), ("y", "ا", 0.4), ("ey", "اي", 0.0),
+    # Arabizi (Arabic typed in Latin letters, digits for the letters Latin lacks): 2 hamza,
+    # 3 ع, 3' غ, 5 خ, 6 ط, 7 ح, 7' خ, 8 ق, 9 ص, 9' ض; doubled vowels long; -ah/-eh a final ة
+    ("3'", "غ", 0.0), ("7'", "خ", 0.0), ("9'", "ض", 0.0), ("6'", "ظ", 0.0),
+    ("2", "ا", 0.0), ("2", "ء", 0.0), ("2", "ي", 0.1), ("2", "و", 0.1), ("2", "ق", 0.2),
+    ("3", "ع", 0.0),
+    ("5", "خ", 0.0), ("6", "ط", 0.0), ("7", "ح", 0.0), ("8", "ق", 0.0), ("8", "غ", 0.2),
+    ("9", "ص", 0.0), ("9", "ق", 0.2), ("aa", "ا", 0.0), ("ii", "ي", 0.0), ("ah", "ه", 0.05),
+    ("eh", "ه", 0.05), ("iy", "ي", 0.0),
 ]
 _BY_FIRST: dict[str, list[tuple[str, str, float]]] = {}
 for _r in _RULES:
@@ -143,6 +151,7 @@ _COMPATIBLE = {
 _LATIN_CLASS = {
     "b": "B", "p": "B", "f": "F", "v": "F", "m": "M", "n": "N", "l": "L", "r": "R", "t": "T",
     "d": "D", "s": "S", "z": "Z", "k": "K", "q": "K", "g": "G", "j": "J", "x": "X",
+    "5": "K", "8": "K", "9": "S", "6": "T",  # Arabizi digits (2, 3, 7: hamza, ع, ح, dropped)
 }
 _LATIN_DIGRAPHS = (("sch", "C"), ("sh", "C"), ("ch", "C"), ("kh", "K"), ("th", "Q"),
                    ("ph", "F"), ("gh", "G"), ("dh", "D"), ("dj", "J"), ("zh", "J"), ("ck", "K"),
@@ -204,9 +213,11 @@ def arabic_cores(token: str) -> list[tuple[str, float]]:
     return list(out.items())
 
 
-def latin_key(word: str) -> str:
-    """A Latin word folded for matching: lower case, accents removed, letters only."""
-    return "".join(c for c in normalize(word) if c.isascii() and c.isalpha())
+def latin_key(word: str, digits: bool = False) -> str:
+    """A Latin word folded for matching: lower case, accents removed, letters only (with
+    ``digits``, the digits and apostrophes Arabizi writes letters with, too)."""
+    keep = "23456789'" if digits else ""
+    return "".join(c for c in normalize(word) if (c.isascii() and c.isalpha()) or c in keep)
 
 
 def length_factor(key: str) -> float:
@@ -280,11 +291,14 @@ class NameMatcher:
         return [core for _, _, core in sorted(found, key=lambda f: f[1])]  # vocabulary order
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one matcher per index, reused for its life
-    def match(self, word: str, threshold: float | None = None) -> tuple[NameMatch, ...]:
+    def match(self, word: str, threshold: float | None = None,
+              arabizi: bool = False) -> tuple[NameMatch, ...]:
         """Corpus tokens for a Latin word, best first: every token within ``margin`` of the
-        best distance, if the best is at most ``threshold``."""
-        keys = [k for k in dict.fromkeys((latin_key(word), latin_key(lemma(word))))
-                if self.min_length <= len(k) <= MAX_LENGTH]
+        best distance, if the best is at most ``threshold``. An ``arabizi`` word keeps its
+        digits (letters of Arabizi) and is not lemmatized as English."""
+        forms = ((latin_key(word, digits=True),) if arabizi
+                 else (latin_key(word), latin_key(lemma(word))))
+        keys = [k for k in dict.fromkeys(forms) if self.min_length <= len(k) <= MAX_LENGTH]
         if not keys:
             return ()
         limit = (self.threshold if threshold is None else threshold) * length_factor(keys[0])

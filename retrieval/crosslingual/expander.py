@@ -1,21 +1,27 @@
-"""English questions, Arabic report: expanding a Latin-script query into Arabic search terms.
+"""English questions, Arabic text: expanding a Latin-script query into Arabic search terms.
 
 An English query reaches the Arabic passages through the multilingual embeddings (the dense
 side) and through what this module adds to the lexical side:
 
-- **glossary** (:mod:`fahras.retrieval.glossary`): the query's words and phrases, longest
-  first, looked up in the English-Arabic glossary -- "focal points" -> «جهات وصل», "Frontex"
-  -> «فرونكس», "Thailand" -> «تايلند»;
-- **names** (:mod:`fahras.retrieval.transliterate`): capitalized words the glossary does not
-  know, matched phonetically against the corpus's own Arabic words -- "Kakosimou" ->
+- **glossary** (:mod:`fahras.retrieval.crosslingual.glossary`): the query's words and phrases,
+  longest first, looked up in the general English-Arabic glossary and the corpus's own
+  (``corpus``: stored in its index) -- "focal points" -> «جهات الوصل», "Frontex" -> «فرونتكس»
+  (and the report's «فرونكس»), "Thailand" -> «تايلند»;
+- **typos** (:mod:`fahras.retrieval.crosslingual.typos`): a misspelt word corrected against the
+  glossary's English words -- "finacial" -> financial;
+- **names** (:mod:`fahras.retrieval.crosslingual.names`): capitalized words the glossary does
+  not know, matched phonetically against the corpus's own Arabic words -- "Kakosimou" ->
   «كاكوسيمو», "Torrevillas" -> «تورفيلاس»;
+- **arabizi** (:mod:`fahras.retrieval.crosslingual.arabizi`): a query of Arabic typed in Latin
+  letters and digits, its words matched to the corpus's words -- "ba7r" -> «البحر»;
 - **numbers**: a resolution number ``a/b`` is also searched as ``b/a``, the order in which the
   Arabic reports write it ("resolution 9/1" is «القرار 1/9»).
 
 Each expansion is a dict ``{"source", "arabic", "terms", "weight", "kind"}``: the English words
 as typed, the Arabic forms found in the corpus, their analyzed terms (what BM25 searches), a
-weight, and ``glossary``/``name``/``number``. :meth:`Searcher.lexical_query` merges them into
-the weighted BM25 query; they are shown to the user as "matched on: source -> arabic".
+weight, and ``glossary``/``typo``/``name``/``arabizi``/``number``. :meth:`Searcher.lexical_query`
+merges them into the weighted BM25 query; they are shown to the user as "matched on: source ->
+arabic".
 
 The lexical side of a Latin query is fused with its dense side with a smaller weight than the
 dense side (:data:`fahras.retrieval.query.WEIGHTS_LATIN`), so an expansion can reorder passages
@@ -30,12 +36,22 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from fahras.retrieval.arabic import STOP_WORDS, analyze, tokenize
-from fahras.retrieval.glossary import Glossary, clitic_terms, english_words, load_glossary
-from fahras.retrieval.transliterate import NameMatcher
+from fahras.retrieval.crosslingual.arabizi import content_words, is_arabizi
+from fahras.retrieval.crosslingual.glossary import (
+    Glossary,
+    clitic_terms,
+    english_words,
+    lemma,
+    load_glossary,
+    with_corpus,
+)
+from fahras.retrieval.crosslingual.names import NameMatcher
+from fahras.retrieval.crosslingual.typos import Vocabulary, correct_words, dictionary_words
 
 # Weights of expansion terms on the lexical side (the user's own Arabic words weigh 1).
 GLOSSARY_WEIGHT = 1.0
 STEM_MATCH = 0.8          # a glossary entry reached through a Snowball stem, not a lemma
+TYPO_MATCH = 0.9          # a glossary entry reached through a corrected misspelling
 NAME_WEIGHT = 1.0         # a perfect transliteration; half that at the threshold
 NUMBER_WEIGHT = 1.0
 LEXICON_WEIGHT = 0.5      # an induced word translation (experiment; off by default)
@@ -47,6 +63,8 @@ NAME_MAX_SHARE = 0.1        # an Arabic word in more passages than this is not t
 # Name candidates looked up per query, in the order typed: a question names a few people or
 # bodies; a pasted page of capitalized words must not cost a phonetic match of each of them.
 MAX_NAME_LOOKUPS = 16
+ARABIZI_THRESHOLD = 0.25    # transliteration distance of an Arabizi word (vowels are typed)
+ARABIZI_WEIGHT = 1.0        # a perfect transliteration; half that at the threshold
 # Common English words that are not in arabic.STOP_WORDS but start sentences or sound like
 # Arabic words ("More" ~ «مورا»): never name candidates.
 COMMON_WORDS = frozenset("""
@@ -58,14 +76,17 @@ neither each every few several whole part side word words one two three four fiv
 eight nine ten first last next new old good well best better like want need know think mean
 """.split())
 
-PIECES = ("glossary", "names", "numbers")
-EXPERIMENTAL = ("lexicon",)  # measured, not kept: see fahras.retrieval.lexicon
+PIECES = ("glossary", "corpus", "typos", "names", "arabizi", "numbers")
+EXPERIMENTAL = ("lexicon",)  # measured, not kept: see fahras.retrieval.crosslingual.lexicon
 _SLASH_NUMBER = re.compile(r"(?<![\w/])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
 
 
 @dataclass(frozen=True)
 class ExpansionConfig:
     glossary: bool = True
+    corpus: bool = True       # the corpus's own glossary (stored in its index) beside the general one
+    typos: bool = True        # misspelt English words corrected against the glossary's words
+    arabizi: bool = True      # Arabic typed in Latin letters matched to the corpus's words
     names: bool = True
     numbers: bool = True
     lexicon: bool = False
@@ -101,31 +122,42 @@ class CrossLingualExpander:
     """
 
     def __init__(self, doc_freq, texts, glossary: Glossary | None = None,
-                 config: ExpansionConfig = ExpansionConfig(), encode=None):
+                 config: ExpansionConfig = ExpansionConfig(), encode=None,
+                 corpus_glossaries=()):
+        """``glossary``: the one to use (default: the general glossary, with the entries of
+        ``corpus_glossaries`` -- a corpus's own glossary files as its index stores them --
+        unless ``config.corpus`` is off)."""
         self.doc_freq = doc_freq
         self._texts = texts if hasattr(texts, "__len__") else list(texts)  # re-iterable
         self._glossary = glossary
+        self._corpus_glossaries = corpus_glossaries
         self.config = config
         self._encode = encode  # the model's query encoder, for the induced lexicon only
 
     @cached_property
     def glossary(self) -> Glossary:
-        """The bundled glossary unless one was given, loaded on the first English query."""
-        return self._glossary if self._glossary is not None else load_glossary()
+        """The general glossary and the corpus's own (unless one was given), loaded on the
+        first English query."""
+        if self._glossary is not None:
+            return self._glossary
+        return with_corpus(self._corpus_glossaries) if self.config.corpus else load_glossary()
 
     @classmethod
     def for_searcher(cls, searcher, config: ExpansionConfig = ExpansionConfig(),
                      glossary: Glossary | None = None) -> "CrossLingualExpander":
+        data = getattr(searcher, "data", None)
         return cls(searcher.lexical.doc_freq, _PassageTexts(searcher), glossary,
-                   config, encode=lambda texts: searcher.embedder.encode_queries(texts))
+                   config, encode=lambda texts: searcher.embedder.encode_queries(texts),
+                   corpus_glossaries=getattr(data, "glossaries", None) or ())
 
     @cached_property
     def lexicon(self):
-        from fahras.retrieval.lexicon import InducedLexicon
+        from fahras.retrieval.crosslingual.lexicon import InducedLexicon
 
         if self._encode is None:
             raise ValueError("the induced lexicon needs the model's encoder")
-        return InducedLexicon(self._encode, self._texts, self.english_vocabulary_words)
+        return InducedLexicon(self._encode, self._texts, self.english_vocabulary_words,
+                              known=lambda w: any(self.doc_freq(t) for t in analyze(w)))
 
     @cached_property
     def names(self) -> NameMatcher:
@@ -139,10 +171,26 @@ class CrossLingualExpander:
         return NameMatcher(sorted(tokens), keep=rare)
 
     @cached_property
+    def arabizi_words(self) -> NameMatcher:
+        """All the corpus's Arabic words (common ones too: Arabizi is any Arabic, not only
+        names), built on the first Arabizi query."""
+        tokens = {t.form for text in self._texts for t in tokenize(text)}
+        return NameMatcher(sorted(tokens), threshold=ARABIZI_THRESHOLD, min_core=3)
+
+    def _english(self, word: str) -> bool:
+        return word in self.spelling or lemma(word) in self.spelling or word in dictionary_words()
+
+    @cached_property
     def english_vocabulary(self) -> frozenset[str]:
         """Lemmas of the words of the glossary's English side (they are not names)."""
         return frozenset(w.lemma for e in self.glossary.entries if e.kind != "country"
                          for v in e.en for w in english_words(v))
+
+    @cached_property
+    def spelling(self) -> Vocabulary:
+        """The lemmas of the glossary's English side, for correcting misspelt words."""
+        return Vocabulary(w.lemma for e in self.glossary.entries for v in e.en
+                          for w in english_words(v))
 
     @property
     def english_vocabulary_words(self) -> list[str]:
@@ -161,14 +209,30 @@ class CrossLingualExpander:
     def expand(self, text: str) -> list[dict]:
         out: list[dict] = []
         covered: set[int] = set()
+        arabizi = self.config.arabizi and is_arabizi(text, self._english)
         if self.config.glossary:
-            for m in self.glossary.match(text):
+            words = english_words(text)
+            matches = self.glossary.match(text, words)
+            fixed: set[int] = set()
+            if self.config.typos and not arabizi:
+                covered = {k for m in matches for k in range(m.start, m.end)}
+                corrected, fixed = correct_words(self.glossary, self.spelling, words, covered,
+                                                 self._function_word)
+                if fixed:
+                    matches = self.glossary.match(text, corrected)
+            spans = [(words[i].start, words[i].end) for i in fixed]
+            covered = set()
+            for m in matches:
                 covered.update(range(m.start, m.end))
-                w = GLOSSARY_WEIGHT * m.entry.weight * (1.0 if m.exact else STEM_MATCH)
-                exp = self._expansion(m.source, m.entry.ar, w, "glossary")
+                typo = any(m.start <= a and b <= m.end for a, b in spans)
+                w = (GLOSSARY_WEIGHT * m.entry.weight * (1.0 if m.exact else STEM_MATCH)
+                     * (TYPO_MATCH if typo else 1.0))
+                exp = self._expansion(m.source, m.entry.ar, w, "typo" if typo else "glossary")
                 if exp:
                     out.append(exp)
-        if self.config.names:
+        if arabizi:
+            out.extend(self._arabizi(text, covered))
+        elif self.config.names:
             lower_case_query = not any(c.isupper() for c in text)
             looked_up: set[str] = set()
             for word in english_words(text):
@@ -192,6 +256,27 @@ class CrossLingualExpander:
                     if exp:
                         out.append(exp)
         return _merge(out)
+
+    def _arabizi(self, text: str, covered: set[int]) -> list[dict]:
+        """Expansions of an Arabizi query's words that no glossary entry covered."""
+        out = []
+        for word, a, b in content_words(text):
+            if covered.intersection(range(a, b)):
+                continue
+            matches = self.arabizi_words.match(word, ARABIZI_THRESHOLD, arabizi=True)
+            if not matches:
+                continue
+            weight = ARABIZI_WEIGHT * (1.0 - 0.5 * matches[0].distance / ARABIZI_THRESHOLD)
+            exp = self._expansion(text[a:b], tuple(m.arabic for m in matches), weight, "arabizi")
+            if exp:
+                out.append(exp)
+        return out
+
+    @staticmethod
+    def _function_word(word) -> bool:
+        """Words never corrected: function and common words, acronyms."""
+        low = word.text.lower()
+        return word.upper or low in STOP_WORDS or word.lemma in STOP_WORDS or low in COMMON_WORDS
 
     def _expansion(self, source: str, forms, weight: float, kind: str) -> dict | None:
         """An expansion with the forms the index has -- every word of the form, with or
@@ -240,7 +325,7 @@ class CrossLingualExpander:
 
     def _induced(self, text: str, covered: set[int]) -> list[dict]:
         words = [w for w in english_words(text) if not covered.intersection(range(w.start, w.end))
-                 and w.text.isalpha() and len(w.text) > 2 and w.lemma not in STOP_WORDS
+                 and w.text.isalpha() and len(w.text) > 3 and w.lemma not in STOP_WORDS
                  and w.text.lower() not in COMMON_WORDS]
         found = self.lexicon.translate([w.text.lower() for w in words])
         out = []
