@@ -124,7 +124,7 @@ def render(value, lang: str | None) -> str:
 
 
 # -- reading an English text back as a message ---------------------------------------------
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1024)  # one per code of the catalog
 def _pattern(code: str) -> re.Pattern | None:
     """The English template of ``code`` as a regular expression over its parameters (None
     when a parameter is formatted, ``{n:,}`` or ``{x!r}``: it could not be read back as is)."""
