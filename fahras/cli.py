@@ -69,12 +69,16 @@ examples:
 examples:
   fahras eval ../shared/eval/dev.tsv
   fahras eval tests/data/unanswerable.tsv     # rows with answerable=no: the share refused
+  fahras eval ../shared/eval/dev-broad-unanswerable.tsv   # no anchors column: none answerable
+  fahras eval ../shared/corpora/xquad-ar-dev/questions.tsv --index xquad-index
   fahras eval questions.tsv --json --details
   fahras eval ../shared/eval/dev.tsv --compare   # beside Ctrl-F, rank-bm25, lexical, dense
 
 Every question is asked once (fahras ask): the ranking gives hit@k, MRR and nDCG on the
 answerable rows; "answer" is the share of rows with answer_contains whose answer contains
-one of its strings; "refused" the share of answerable rows given no answer.
+one of its strings; "false refusals" the share of answerable rows given no answer; for
+questions the documents cannot answer (a file without an anchors column, or rows with
+answerable=no), "refused" is the share given no answer.
 """,
     "bench": """\
 examples:
@@ -251,7 +255,11 @@ def render_ask(result, bold: bool = False) -> str:
     a = result.answer
     if a is not None:
         passage = result.passage
-        lines.append(f"Answer ({a.label_ar} | {a.label_en}):")
+        likely = getattr(result, "reason_code", None) == "likely_answer"
+        confidence = getattr(result, "confidence", None)
+        head = f"Likely answer, confidence {confidence:.0%}" if likely and confidence is not None \
+            else "Answer"
+        lines.append(f"{head} ({a.label_ar} | {a.label_en}):")
         lines.extend("  " + line for line in textwrap.wrap(a.text, 100))
         lines.append("")
         lines.append(f"In {passage.label_ar} | {passage.label_en}   {passage.section}")

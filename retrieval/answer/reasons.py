@@ -1,0 +1,100 @@
+"""Why ``ask`` says what it says: every code, its parameters, and its English text.
+
+A reason is a code, parameters, and the English text made from them; the web interface renders
+the code in the reader's language (``fahras/messages.py``). The codes:
+
+| code | when | parameters |
+|---|---|---|
+| ``refuse_filters`` | no passage matches the filters | |
+| ``refuse_nothing`` | none of its words is in the documents and nothing is close | |
+| ``refuse_number`` | the closest passage lacks a number the question names | ``number`` |
+| ``refuse_ordinal`` | ... an ordinal it names («الثاني عشر», "twelfth") | ``ordinal`` |
+| ``refuse_entity`` | ... a country or name it names | ``name`` |
+| ``refuse_absent`` | the documents never use a word of the question | ``word`` |
+| ``refuse_missing`` | the closest passage lacks the question's specific words | ``words`` |
+| ``refuse_cue`` | it asks for a date, a number, a person... and the closest passage has none | ``wanted`` |
+| ``refuse_far`` | it is far from everything the documents say | |
+| ``refuse_weak`` | the evidence is weak, no single cause stands out | |
+| ``likely_answer`` | an answer, with middling evidence | ``confidence`` |
+
+A refusal names the evidence that weighed most against the answer (the most negative share of
+the refusal model's logit among the features that name a cause).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TEXTS = {
+    "refuse_filters": "no passage matches the filters",
+    "refuse_nothing": "none of its words is in the documents",
+    "refuse_number": "the closest passage does not have the number «{number}» it asks about",
+    "refuse_ordinal": "the closest passage does not name the «{ordinal}» it asks about",
+    "refuse_entity": "the closest passage does not mention «{name}»",
+    "refuse_absent": "the documents never use the word «{word}»",
+    "refuse_missing": "the closest passage lacks «{words}», what the question is about",
+    "refuse_cue": "it asks for {wanted}, and the closest passage has none",
+    "refuse_far": "it is far from everything the documents say",
+    "refuse_weak": "the evidence that a passage answers it is weak",
+    "likely_answer": "a likely answer (confidence {confidence:.0%}): check the passage",
+}
+# What a question's type asks for (the ``wanted`` parameter is the type).
+WANTED = {"when": "a date", "how_many": "a number", "who": "a person or body",
+          "where": "a place", "list": "a list"}
+# The question features that name a cause, and the reason each gives.
+CAUSES = (("number_missing", "refuse_number"), ("ordinal_missing", "refuse_ordinal"),
+          ("entity_missing", "refuse_entity"), ("absent", "refuse_absent"),
+          ("missing_idf", "refuse_missing"), ("n_missing", "refuse_missing"),
+          ("lex_ctx", "refuse_missing"), ("type_miss", "refuse_cue"),
+          ("best_cos", "refuse_far"), ("dense_z", "refuse_far"), ("cos_spread", "refuse_far"),
+          ("best_logit", "refuse_weak"))
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        params = dict(self.params)
+        if "wanted" in params:
+            params["wanted"] = WANTED.get(params["wanted"], params["wanted"])
+        return TEXTS[self.code].format(**params)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def refusal_reason(evidence, contributions: dict[str, float], qtype: str | None,
+                   n_units: int = 0) -> Reason:
+    """The reason for a refusal: none of the question's words is in any passage; or else the
+    cause whose feature weighed most against the answer and whose evidence is there (a missing
+    number is named only when one is missing)."""
+    if n_units and len(evidence.absent) == n_units:
+        return Reason("refuse_nothing")
+    def when(ok, params):
+        return params if ok else None
+
+    named = {
+        "refuse_number": lambda: when(evidence.numbers, lambda: {
+            "number": evidence.numbers[0].word}),
+        "refuse_ordinal": lambda: when(evidence.ordinals, lambda: {
+            "ordinal": evidence.ordinals[0]}),
+        "refuse_entity": lambda: when(evidence.entities, lambda: {
+            "name": evidence.entities[0].word}),
+        "refuse_absent": lambda: when(evidence.absent, lambda: {"word": evidence.absent[0].word}),
+        "refuse_missing": lambda: when(evidence.missing, lambda: {
+            "words": "، ".join(u.word for u in evidence.missing[:2])}),
+        "refuse_cue": lambda: when(qtype in WANTED, lambda: {"wanted": qtype}),
+        "refuse_far": lambda: dict,
+        "refuse_weak": lambda: dict,
+    }
+    ranked = sorted((v, f, code) for f, code in CAUSES if (v := contributions.get(f)) is not None)
+    for value, _feature, code in ranked:
+        if value >= 0:
+            break
+        params = named[code]()
+        if params is not None:
+            return Reason(code, params())
+    return Reason("refuse_weak")
