@@ -9,8 +9,8 @@ What it fits (the features: :mod:`fahras.retrieval.answer.features`):
    candidate sentences) fitted on the answerable questions: the label is whether the sentence (as ``ask`` would give it) contains an
    ``answer_contains`` string and lies in a relevant passage (one holding an anchor) -- for a
    row without ``answer_contains``, whether it overlaps an anchor;
-2. the **refusal model**, a logistic regression over the questions: the label is whether the
-   question is answerable -- the unanswerable sets, and every corpus question asked with its gold
+2. the **refusal model**, a logistic regression over the questions whose coefficients keep the
+   sign of their evidence (``features.SIGNS``): the label is whether the question is answerable -- the unanswerable sets, and every corpus question asked with its gold
    document filtered out (tools/answer_data.py), are the negatives;
 3. the two limits on P(answerable): ``refuse_below``, the highest that refuses at most
    ``FALSE_REFUSALS`` of the fitting sets' answerable questions (a refusal is the exception:
@@ -51,6 +51,7 @@ from fahras.retrieval.answer.features import (  # noqa: E402
     DENSE,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
+    SIGNS,
     question_features,
     sentence_features,
 )
@@ -63,8 +64,8 @@ SURE = 0.95            # above sure_above, this share of the questions is answer
 MADE = 0.5             # the weight of each set of negatives made from a set's questions
 NEGATIVES = ("far",)    # the made negatives the refusal model is fitted on (all are reported)
 FALSE_REFUSALS = 0.05  # the share of answerable questions refuse_below may refuse (fitting sets)
-C = 1.0      # the refusal regression's inverse regularization strength
-L2 = 1e-3    # the chooser's penalty on its (standardized) coefficients
+L2 = 1e-3          # the chooser's penalty on its (standardized) coefficients
+L2_REFUSAL = 1e-2  # the refusal model's
 
 
 class Record:
@@ -105,13 +106,30 @@ def _standardize(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, scale
 
 
-def fit_linear(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...]) -> Linear:
-    from sklearn.linear_model import LogisticRegression
+def fit_linear(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...],
+               l2: float = L2_REFUSAL) -> Linear:
+    """A weighted logistic regression on standardized features whose coefficients keep the
+    sign of their evidence (:data:`fahras.retrieval.answer.features.SIGNS`): what says the
+    answer is missing may lower P(answerable), never raise it -- only the sizes are fitted."""
+    from scipy.optimize import minimize
 
     mean, scale = _standardize(X)
-    lr = LogisticRegression(C=C, max_iter=2000)
-    lr.fit((X - mean) / scale, y, sample_weight=w * len(w) / w.sum())
-    return Linear(names, mean, scale, lr.coef_[0], float(lr.intercept_[0]))
+    Z = (X - mean) / scale
+    W = w / w.sum()
+    yf = y.astype(float)
+
+    def loss(b):
+        z = Z @ b[:-1] + b[-1]
+        p = 1.0 / (1.0 + np.exp(-z))
+        value = -(W * (yf * np.log(p + 1e-12) + (1 - yf) * np.log(1 - p + 1e-12))).sum()
+        r = W * (p - yf)
+        grad = np.concatenate([Z.T @ r + 2 * l2 * b[:-1], [r.sum()]])
+        return value + l2 * b[:-1] @ b[:-1], grad
+
+    bounds = [(0, None) if SIGNS.get(f) == 1 else (None, 0) if SIGNS.get(f) == -1
+              else (None, None) for f in names] + [(None, None)]
+    b = minimize(loss, np.zeros(len(names) + 1), jac=True, method="L-BFGS-B", bounds=bounds).x
+    return Linear(names, mean, scale, b[:-1], float(b[-1]))
 
 
 def set_weights(recs: list[Record]) -> np.ndarray:

@@ -21,7 +21,9 @@ median of the candidates'), ``dense_z`` (the best passage's dense score in stand
 above the mean of all), ``fused_margin`` (between the first two passages); with the passage
 before it in its section (its *context*): ``lex_ctx`` the share of the question's content it
 has, ``missing_idf`` the largest IDF of a word it lacks (over a word no passage has),
-``n_missing``, ``absent`` the largest IDF of a word no passage has at all, ``number_missing``,
+``n_missing``, ``absent`` the largest IDF of a word no passage has at all (``absent_share`` its
+share of the question's, ``absent_unknown`` whether one is not even a typo of a word the index
+has: :func:`fahras.retrieval.answer.words.near_known`), ``number_missing``,
 ``ordinal_missing``, ``entity_missing``; ``type_miss``, ``wants``, ``latin``, ``is_question``,
 ``pinned``, ``n_units``, ``no_units``, ``rank_inv``, ``agree`` (its passage is first on the
 fused and on the dense side).
@@ -40,7 +42,7 @@ import numpy as np
 from fahras.retrieval.answer.offers import OFFERS
 from fahras.retrieval.answer.question import Question
 from fahras.retrieval.answer.table import sentence_table
-from fahras.retrieval.answer.words import coverage
+from fahras.retrieval.answer.words import coverage, near_known
 
 POOL = 5
 LEXICAL_POOL = 2
@@ -54,11 +56,23 @@ SENTENCE_FEATURES = ("cos", "cos_gap", "cos_rank", "cos_local_gap", "fused_rel",
                      "position", "pinned")
 QUESTION_FEATURES = ("best_logit", "best_share", "best_cos", "cos_spread", "dense_z", "fused_margin",
                      "lex_ctx", "lex_sent", "missing_idf", "n_missing", "absent", "absent_share",
+                     "absent_unknown",
                      "entity_absent",
                      "number_missing", "ordinal_missing", "entity_missing", "type_miss",
                      "miss_date", "miss_number", "miss_agent", "miss_place", "miss_list",
                      "first_missing", "first_absent", "counts_asked", "list_mismatch", "wants", "latin", "is_question", "pinned", "n_units", "no_units",
                      "rank_inv", "agree")
+# The direction of a question feature's evidence: +1 for the answer (the refusal model's
+# coefficient is fitted >= 0), -1 against it (<= 0); the others are free (what kind of question
+# it is). Only the sizes are fitted.
+SIGNS = {**{f: 1 for f in ("best_logit", "best_share", "best_cos", "cos_spread", "dense_z",
+                          "fused_margin", "lex_ctx", "lex_sent", "counts_asked", "rank_inv",
+                          "agree")},
+         **{f: -1 for f in ("missing_idf", "n_missing", "absent", "absent_share", "absent_unknown",
+                           "entity_absent",
+                           "number_missing", "ordinal_missing", "entity_missing", "type_miss",
+                           "miss_date", "miss_number", "miss_agent", "miss_place", "miss_list",
+                           "first_missing", "first_absent", "list_mismatch")}}
 DENSE = frozenset({"cos", "cos_gap", "cos_rank", "dense_gap", "best_cos", "cos_spread",
                    "dense_z"})
 
@@ -289,6 +303,8 @@ def question_features(searcher, scored, q: Question, pool: Pool, logits: np.ndar
         "lex_sent": pool.X[best, col["lex_sent"]], "missing_idf": q.idf_share(missing),
         "n_missing": min(len(missing), 3) / 3.0, "absent": q.idf_share(absent) if absent else 0.0,
         "absent_share": sum(u.idf for u in absent) / max(sum(u.idf for u in q.units), 1e-9),
+        "absent_unknown": float(any(u.kind == "word" and not near_known(searcher.lexical, k.stem)
+                                    for u in absent for alt in u.alternatives for k in alt)),
         "entity_absent": float(any(all(searcher.lexical.doc_freq(k.stem) == 0 for k in alt)
                                    for u in q.entities for alt in u.alternatives)),
         "number_missing": float(bool(numbers)), "ordinal_missing": float(bool(ordinals)),

@@ -18,7 +18,8 @@ the code in the reader's language (``fahras/messages.py``). The codes:
 | ``likely_answer`` | an answer, with middling evidence | ``confidence`` |
 
 A refusal names the evidence that weighed most against the answer (the most negative share of
-the refusal model's logit among the features that name a cause).
+the refusal model's logit among the features that name a cause), a specific cause -- what the
+question names and the passage lacks -- before a general one (far, weak).
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ CAUSES = (("number_missing", "refuse_number"), ("ordinal_missing", "refuse_ordin
           ("lex_ctx", "refuse_missing"), ("type_miss", "refuse_cue"),
           ("best_cos", "refuse_far"), ("dense_z", "refuse_far"), ("cos_spread", "refuse_far"),
           ("best_logit", "refuse_weak"))
+
+
+GENERAL = frozenset({"refuse_far", "refuse_weak"})
 
 
 @dataclass(frozen=True)
@@ -90,11 +94,11 @@ def refusal_reason(evidence, contributions: dict[str, float], qtype: str | None,
         "refuse_far": lambda: dict,
         "refuse_weak": lambda: dict,
     }
-    ranked = sorted((v, f, code) for f, code in CAUSES if (v := contributions.get(f)) is not None)
-    for value, _feature, code in ranked:
-        if value >= 0:
-            break
-        params = named[code]()
-        if params is not None:
-            return Reason(code, params())
+    ranked = sorted((v, f, code) for f, code in CAUSES if (v := contributions.get(f)) is not None
+                    and v < 0)
+    # A cause the question names (a number, a country, a word...) before the general ones.
+    for general in (False, True):
+        for _value, _feature, code in ranked:
+            if (code in GENERAL) is general and (params := named[code]()) is not None:
+                return Reason(code, params())
     return Reason("refuse_weak")

@@ -176,6 +176,28 @@ def known_df(lexical, key: Key) -> int:
     return max((lexical.doc_freq(stem(c)) for c in key.cores), default=0)
 
 
+_ARABIC_LETTERS = "ءابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+
+
+def near_known(lexical, stem_: str) -> bool:
+    """Whether an Arabic stem is one edit (a letter left out, added, changed, or two swapped)
+    from a term the index has: a word the documents never use may be a typo of one they do."""
+    if not stem_ or not is_arabic(stem_[0]) or len(stem_) < 3:
+        return False
+    seen = set()
+    for i in range(len(stem_) + 1):
+        for c in _ARABIC_LETTERS:
+            seen.add(stem_[:i] + c + stem_[i:])                     # a letter added
+            if i < len(stem_):
+                seen.add(stem_[:i] + c + stem_[i + 1:])             # a letter changed
+        if i < len(stem_):
+            seen.add(stem_[:i] + stem_[i + 1:])                     # a letter left out
+        if i + 1 < len(stem_):
+            seen.add(stem_[:i] + stem_[i + 1] + stem_[i] + stem_[i + 2:])  # two swapped
+    seen.discard(stem_)
+    return any(lexical.doc_freq(v) > 0 for v in seen)
+
+
 def question_units(analysis, expansions, lexical) -> list[Unit]:
     """The content of a question (see the module docstring), IDF-weighted."""
     from fahras.retrieval.lexical import lucene_idf
