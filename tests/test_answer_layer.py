@@ -158,7 +158,8 @@ def test_the_stored_model_is_plain_numbers_for_the_features_there_are():
 def test_ask_does_not_import_the_fitting_libraries(hash_index_dir):
     code = ("import sys; from fahras.retrieval.searcher import Searcher; "
             f"s = Searcher.open({str(hash_index_dir)!r}, model='hash', build_if_missing=False); "
-            "s.ask('أين عقد الاجتماع؟'); print('sklearn' in sys.modules or 'scipy.optimize' in sys.modules)")
+            "s.ask('أين عقد الاجتماع؟'); "
+            "print('sklearn' in sys.modules or 'scipy.optimize' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

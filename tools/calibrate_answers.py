@@ -6,12 +6,15 @@
 What it fits (the features: :mod:`fahras.retrieval.answer.features`):
 
 1. the **chooser**, a conditional logistic regression (a softmax over each question's
-   candidate sentences) fitted on the answerable questions: the label is whether the sentence (as ``ask`` would give it) contains an
-   ``answer_contains`` string and lies in a relevant passage (one holding an anchor) -- for a
-   row without ``answer_contains``, whether it overlaps an anchor;
+   candidate sentences) fitted on the answerable questions: the label is whether the sentence
+   (as ``ask`` would give it) contains an ``answer_contains`` string and lies in a relevant
+   passage (one holding an anchor) -- for a row without ``answer_contains``, whether it
+   overlaps an anchor;
 2. the **refusal model**, a logistic regression over the questions whose coefficients keep the
-   sign of their evidence (``features.SIGNS``): the label is whether the question is answerable -- the unanswerable sets, and every corpus question asked with its gold
-   document filtered out (tools/answer_data.py), are the negatives;
+   sign of their evidence (``features.SIGNS``): the label is whether the question is
+   answerable; the negatives are the unanswerable sets and the negatives made from answerable
+   questions that ``--negatives`` names (tools/answer_data.py: by default ``far``, each corpus
+   question asked with its gold document filtered out; every kind is reported);
 3. the two limits on P(answerable): ``refuse_below``, the highest that refuses at most
    ``FALSE_REFUSALS`` of the fitting sets' answerable questions (a refusal is the exception:
    the limit is set by the answerable questions, and refuses what it can of the others);
@@ -22,13 +25,13 @@ Each is fitted twice: with every feature (``dense``, for the embedding model it 
 with) and without the embedding features (``lexical``, for any other model).
 
 **Cross-validation**: ``--folds`` folds by group -- each set of the report is one group, each
-document of a corpus another (its questions in both languages, and its filtered-out negatives,
-together) -- so a held-out fold's questions, and its documents, were never seen by the model
-that answers them. The figures: per set, held-out (out-of-fold) beside in-sample (the model fitted
-on everything), as ``fahras eval`` counts them: "answer" the share of rows with
+document of a corpus another (its questions in both languages, and the negatives made from
+them, together) -- so a held-out fold's questions, and its documents, were never seen by the
+model that answers them. The figures: per set, held-out (out-of-fold) beside in-sample (the
+model fitted on everything), as ``fahras eval`` counts them: "answer" the share of rows with
 ``answer_contains`` whose answer contains one, "false refusals" the share of answerable rows
-refused, "refused" the share of unanswerable rows refused. ``--write`` stores them in the
-model file (``cv``) too.
+refused, "refused" the share of unanswerable rows refused (``SET:near`` / ``SET:far``: the
+negatives made from a set). ``--write`` stores them in the model file (``cv``, ``in_sample``).
 """
 
 from __future__ import annotations
@@ -55,7 +58,13 @@ from fahras.retrieval.answer.features import (  # noqa: E402
     question_features,
     sentence_features,
 )
-from fahras.retrieval.answer.model import MODEL_FILE, AnswerModel, Linear, Variant, sigmoid  # noqa: E402
+from fahras.retrieval.answer.model import (  # noqa: E402
+    MODEL_FILE,
+    AnswerModel,
+    Linear,
+    Variant,
+    sigmoid,
+)
 from fahras.retrieval.answer.question import Question  # noqa: E402
 from fahras.retrieval.answer.table import sentence_table  # noqa: E402
 from fahras.retrieval.evaluate import answer_contains  # noqa: E402
@@ -273,7 +282,8 @@ def figures(recs: list[Record], outcomes: list[dict]) -> dict:
         g["answer"] = round(g["right"] / g["graded"], 4) if g["graded"] else None
         g["false_refusal_rate"] = (round(g["false_refusals"] / g["answerable"], 4)
                                    if g["answerable"] else None)
-        g["refused_rate"] = round(g["refused"] / g["unanswerable"], 4) if g["unanswerable"] else None
+        g["refused_rate"] = (round(g["refused"] / g["unanswerable"], 4) if g["unanswerable"]
+                             else None)
     return out
 
 
@@ -351,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
             with args.details.open("w", encoding="utf-8") as f:
                 for r, o, d in zip(recs, held, decided):
                     f.write(json.dumps({"set": r.item.set, "id": r.item.question.id,
-                                        "negative": r.item.negative or None, "query": r.item.question.query,
+                                        "negative": r.item.negative or None,
+                                        "query": r.item.question.query,
                                         "answerable": r.item.answerable, "qtype": r.q.qtype,
                                         **{k: v for k, v in o.items()},
                                         "x": None if d is None else dict(zip(

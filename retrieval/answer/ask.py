@@ -6,9 +6,9 @@
 3. the chooser model scores them; the best is the answer (a sentence ending with a colon takes
    the list it introduces);
 4. a query that only names a passage («التوصية 8», "paragraph 28 (e)") is answered from it;
-   otherwise the refusal model gives P(answerable) from the question's features: above ``sure_above`` the
-   answer stands, between the limits it is a likely answer (``reason_code`` ``likely_answer``),
-   below ``refuse_below`` ``found`` is false and the reason names the evidence that weighed
+   otherwise the refusal model gives P(answerable) from the question's features: above
+   ``sure_above`` the answer stands, between the limits it is a likely answer
+   (``reason_code`` ``likely_answer``), below ``refuse_below`` ``found`` is false and the reason names the evidence that weighed
    most against it (:mod:`fahras.retrieval.answer.reasons`); the closest passages are listed
    either way.
 """

@@ -16,7 +16,8 @@ word pairs it has; ``type_ok`` / ``type_miss`` whether it offers / lacks what th
 wants; ``length`` (log tokens), ``first`` (first sentence of its passage), ``pinned``.
 
 **Question features** (:data:`QUESTION_FEATURES`, of the question and its best candidate):
-``best_logit`` the sentence model's score and ``best_share`` its softmax share, ``best_cos``, ``cos_spread`` (best cosine minus the
+``best_logit`` the sentence model's score and ``best_share`` its softmax share, ``best_cos``,
+``cos_spread`` (best cosine minus the
 median of the candidates'), ``dense_z`` (the best passage's dense score in standard deviations
 above the mean of all), ``fused_margin`` (between the first two passages); with the passage
 before it in its section (its *context*): ``lex_ctx`` the share of the question's content it
@@ -49,19 +50,18 @@ LEXICAL_POOL = 2
 DENSE_POOL = 8
 TOP = 3  # "the first few hits"
 
-SENTENCE_FEATURES = ("cos", "cos_gap", "cos_rank", "cos_local_gap", "fused_rel", "rank_inv",
-                     "beyond_top", "dense_gap", "only_dense", "lex_sent", "lex_sent_gap",
-                     "lex_rank", "lex_local_gap", "lex_unweighted", "lex_window", "lex_pass",
-                     "lex_pass_gap", "pairs", "novel", "type_ok", "type_miss", "counts_asked", "list_mismatch", "length",
-                     "position", "pinned")
-QUESTION_FEATURES = ("best_logit", "best_share", "best_cos", "cos_spread", "dense_z", "fused_margin",
-                     "lex_ctx", "lex_sent", "missing_idf", "n_missing", "absent", "absent_share",
-                     "absent_unknown",
-                     "entity_absent",
-                     "number_missing", "ordinal_missing", "entity_missing", "type_miss",
-                     "miss_date", "miss_number", "miss_agent", "miss_place", "miss_list",
-                     "first_missing", "first_absent", "counts_asked", "list_mismatch", "wants", "latin", "is_question", "pinned", "n_units", "no_units",
-                     "rank_inv", "agree")
+SENTENCE_FEATURES = (
+    "cos", "cos_gap", "cos_rank", "cos_local_gap", "fused_rel", "rank_inv", "beyond_top",
+    "dense_gap", "only_dense", "lex_sent", "lex_sent_gap", "lex_rank", "lex_local_gap",
+    "lex_unweighted", "lex_window", "lex_pass", "lex_pass_gap", "pairs", "novel", "type_ok",
+    "type_miss", "counts_asked", "list_mismatch", "length", "position", "pinned")
+QUESTION_FEATURES = (
+    "best_logit", "best_share", "best_cos", "cos_spread", "dense_z", "fused_margin", "lex_ctx",
+    "lex_sent", "missing_idf", "n_missing", "absent", "absent_share", "absent_unknown",
+    "entity_absent", "number_missing", "ordinal_missing", "entity_missing", "type_miss",
+    "miss_date", "miss_number", "miss_agent", "miss_place", "miss_list", "first_missing",
+    "first_absent", "counts_asked", "list_mismatch", "wants", "latin", "is_question", "pinned",
+    "n_units", "no_units", "rank_inv", "agree")
 # The direction of a question feature's evidence: +1 for the answer (the refusal model's
 # coefficient is fitted >= 0), -1 against it (<= 0); the others are free (what kind of question
 # it is). Only the sizes are fitted.
@@ -228,7 +228,8 @@ def sentence_features(searcher, scored, q: Question, order: list[int] | None = N
         "dense_gap": scored.dense[passages] - top_dense,
         "only_dense": (np.arange(n) >= n_top).astype(np.float64),
         "lex_sent": lex_sent, "lex_sent_gap": lex_sent - lex_sent.max(),
-        "lex_rank": 1.0 / _rank_of(lex_sent), "lex_local_gap": lex_sent - _local_max(lex_sent, passages),
+        "lex_rank": 1.0 / _rank_of(lex_sent),
+        "lex_local_gap": lex_sent - _local_max(lex_sent, passages),
         "lex_unweighted": cov.shares([cov.row(r) for r in rows], weighted=False),
         "lex_window": cov.shares([cov.window(s) for s in sents]),
         "lex_pass": lex_pass, "lex_pass_gap": lex_pass - lex_pass.max(),

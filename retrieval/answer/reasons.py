@@ -12,7 +12,7 @@ the code in the reader's language (``fahras/messages.py``). The codes:
 | ``refuse_entity`` | ... a country or name it names | ``name`` |
 | ``refuse_absent`` | the documents never use a word of the question | ``word`` |
 | ``refuse_missing`` | the closest passage lacks the question's specific words | ``words`` |
-| ``refuse_cue`` | it asks for a date, a number, a person... and the closest passage has none | ``wanted`` |
+| ``refuse_cue`` | it asks for a date, a count...; the closest passage has none | ``wanted`` |
 | ``refuse_far`` | it is far from everything the documents say | |
 | ``refuse_weak`` | the evidence is weak, no single cause stands out | |
 | ``likely_answer`` | an answer, with middling evidence | ``confidence`` |

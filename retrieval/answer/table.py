@@ -98,7 +98,7 @@ class Table:
         """The passage before it in the same document and section, if any."""
         ps = self.searcher.passages
         prev = passage - 1
-        if prev >= 0 and ps[prev].doc == ps[passage].doc and ps[prev].section == ps[passage].section:
+        if prev >= 0 and (ps[prev].doc, ps[prev].section) == (ps[passage].doc, ps[passage].section):
             return prev
         return None
 
