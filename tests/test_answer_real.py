@@ -111,10 +111,10 @@ TARGETS = {  # set: (answer at least, false refusals at most)
 # fall further -- dev-broad (answer >= 0.80, false refusals <= 0.08), XQuAD English (answer >=
 # 0.60), and the unanswerable sets (refused >= 0.85; before: 0.72, 0.90, -).
 REACHED = {
-    "xquad-ar-dev/en": (0.50, 0.10),
-    "dev-broad": (0.50, 0.36),
+    "xquad-ar-dev/en": (0.52, 0.08),
+    "dev-broad": (0.47, 0.37),
 }
-REFUSED = {"dev-broad-unanswerable": 0.55, "unanswerable": 0.55, "unanswerable_more": 0.50}
+REFUSED = {"dev-broad-unanswerable": 0.58, "unanswerable": 0.52, "unanswerable_more": 0.57}
 
 
 def test_the_held_out_figures():

@@ -1,33 +1,44 @@
 """The evidence ``ask`` weighs: features of each candidate sentence, and of the question.
 
-**Candidates** (:func:`candidates`): the sentences of the ``POOL`` best passages, of the
+**Candidates** (:func:`candidate_rows`): the sentences of the ``POOL`` best passages, of the
 ``LEXICAL_POOL`` best on the lexical side alone, and the ``DENSE_POOL`` sentences nearest to the
 question anywhere; a question that names a passage («التوصية 8», "paragraph 28 (e)") is
 answered from that passage (that list item).
 
-**Sentence features** (:data:`SENTENCE_FEATURES`, one row per candidate):
-``cos`` its cosine with the question, ``cos_gap`` that minus the best candidate's, ``cos_rank``
-1/its rank by cosine; ``fused_rel`` its passage's fused score over the best passage's,
-``rank_inv`` 1/that passage's rank, ``beyond_top`` whether the passage is below the first
-``TOP`` hits, ``dense_gap`` the passage's dense score minus the best one's; ``lex_sent`` /
-``lex_pass`` the IDF-weighted share of the question's content the sentence / its passage has
-(and ``*_gap`` against the best candidate), ``pairs`` the share of the question's consecutive
-word pairs it has; ``type_ok`` / ``type_miss`` whether it offers / lacks what the question's type
-wants; ``length`` (log tokens), ``first`` (first sentence of its passage), ``pinned``.
+**Sentence features** (:data:`SENTENCE_FEATURES`, one row per candidate; the chooser's softmax
+over a question's candidates makes every one of them relative to the others):
+
+- the embeddings: ``cos`` (question and sentence), ``cos_gap`` (minus the best candidate's),
+  ``cos_rank`` (1/its rank), ``cos_local_gap`` (minus the best of its passage's candidates),
+  ``cos_window`` (the sentence read with its neighbours);
+- the ranking: ``fused_rel`` (its passage's fused score over the first's), ``rank_inv``
+  (1/that passage's rank), ``beyond_top`` (below the first ``TOP``), ``dense_gap`` (the
+  passage's dense score minus the first's), ``only_dense`` (a dense neighbour only);
+- the words: ``lex_sent`` the IDF-weighted share of the question's content the sentence has
+  (``_gap`` against the best candidate, ``lex_rank``, ``lex_local_gap`` against its passage's
+  best, ``lex_unweighted``), ``lex_window`` with the sentence before it, ``lex_pass`` its
+  passage (``_gap``), ``pairs`` the share of the question's consecutive word pairs, ``novel``
+  (log of the terms it adds);
+- the answer type: ``type_ok`` / ``type_miss`` (it offers / lacks what the question's type
+  wants), ``counts_asked`` (a count of a word of a "how many" question), ``list_mismatch`` (a
+  list for a question that asks for none);
+- ``length`` (log tokens), ``position`` in its passage, ``pinned``;
+- ``NAME_en`` for the features of :data:`FOR_LATIN`: the same, for an English question only.
 
 **Question features** (:data:`QUESTION_FEATURES`, of the question and its best candidate):
-``best_logit`` the sentence model's score and ``best_share`` its softmax share, ``best_cos``,
-``cos_spread`` (best cosine minus the
-median of the candidates'), ``dense_z`` (the best passage's dense score in standard deviations
-above the mean of all), ``fused_margin`` (between the first two passages); with the passage
-before it in its section (its *context*): ``lex_ctx`` the share of the question's content it
-has, ``missing_idf`` the largest IDF of a word it lacks (over a word no passage has),
-``n_missing``, ``absent`` the largest IDF of a word no passage has at all (``absent_share`` its
-share of the question's, ``absent_unknown`` whether one is not even a typo of a word the index
-has: :func:`fahras.retrieval.answer.words.near_known`), ``number_missing``,
-``ordinal_missing``, ``entity_missing``; ``type_miss``, ``wants``, ``latin``, ``is_question``,
-``pinned``, ``n_units``, ``no_units``, ``rank_inv``, ``agree`` (its passage is first on the
-fused and on the dense side).
+``best_logit`` the chooser's score and ``best_share`` its softmax share, ``best_cos``,
+``cos_spread`` (best cosine minus the candidates' median), ``dense_z`` (the best passage's dense
+score in standard deviations above the mean of all), ``fused_margin`` (the first two passages);
+with the passage before it in its section (its *context*): ``lex_ctx`` the share of the
+question's content it has, ``missing_idf`` the largest IDF of a word it lacks (over a word no
+passage has), ``n_missing``, ``first_missing``; ``absent`` the largest IDF of a word no passage
+has at all (``absent_share`` their share, ``absent_unknown`` one that is not even a typo of an
+index term: :func:`fahras.retrieval.answer.words.near_known`, ``first_absent``),
+``number_missing``, ``ordinal_missing``, ``entity_missing``, ``entity_absent``; ``type_miss``
+(and ``miss_TYPE`` by what the type wants), ``counts_asked``, ``list_mismatch``; what kind of
+question it is: ``wants``, ``latin``, ``is_question``, ``pinned``, ``n_units``, ``no_units``;
+``rank_inv`` and ``agree`` (its passage is first on the fused and on the dense side).
+:data:`SIGNS` gives the direction of each one's evidence.
 
 The features marked :data:`DENSE` come from the embedding model; with a model the coefficients
 were not fitted for, they are left out (:mod:`fahras.retrieval.answer.model`).
@@ -51,10 +62,16 @@ DENSE_POOL = 8
 TOP = 3  # "the first few hits"
 
 SENTENCE_FEATURES = (
-    "cos", "cos_gap", "cos_rank", "cos_local_gap", "fused_rel", "rank_inv", "beyond_top",
+    "cos", "cos_gap", "cos_rank", "cos_local_gap", "cos_window", "fused_rel", "rank_inv", "beyond_top",
     "dense_gap", "only_dense", "lex_sent", "lex_sent_gap", "lex_rank", "lex_local_gap",
     "lex_unweighted", "lex_window", "lex_pass", "lex_pass_gap", "pairs", "novel", "type_ok",
     "type_miss", "counts_asked", "list_mismatch", "length", "position", "pinned")
+# An English question reaches the Arabic sentences through the embeddings and a few expansions:
+# these features get a second weight for it (``NAME_en``: the value for a Latin-script
+# question, 0 for an Arabic one).
+FOR_LATIN = ("cos", "cos_gap", "cos_rank", "cos_window", "lex_sent", "lex_window", "lex_rank",
+             "fused_rel", "dense_gap")
+SENTENCE_FEATURES += tuple(f"{f}_en" for f in FOR_LATIN)
 QUESTION_FEATURES = (
     "best_logit", "best_share", "best_cos", "cos_spread", "dense_z", "fused_margin", "lex_ctx",
     "lex_sent", "missing_idf", "n_missing", "absent", "absent_share", "absent_unknown",
@@ -73,8 +90,9 @@ SIGNS = {**{f: 1 for f in ("best_logit", "best_share", "best_cos", "cos_spread",
                            "number_missing", "ordinal_missing", "entity_missing", "type_miss",
                            "miss_date", "miss_number", "miss_agent", "miss_place", "miss_list",
                            "first_missing", "first_absent", "list_mismatch")}}
-DENSE = frozenset({"cos", "cos_gap", "cos_rank", "dense_gap", "best_cos", "cos_spread",
-                   "dense_z"})
+DENSE = frozenset({"cos", "cos_gap", "cos_rank", "cos_local_gap", "cos_window", "dense_gap",
+                   "best_cos", "cos_spread", "dense_z", "cos_en", "cos_gap_en", "cos_rank_en",
+                   "cos_window_en", "dense_gap_en"})
 
 
 @dataclass
@@ -223,6 +241,7 @@ def sentence_features(searcher, scored, q: Question, order: list[int] | None = N
     columns = {
         "cos": cos, "cos_gap": cos - cos.max(), "cos_rank": 1.0 / _rank_of(cos),
         "cos_local_gap": cos - _local_max(cos, passages),
+        "cos_window": _window_cosines(searcher, table, sents, scored.query_vector),
         "fused_rel": np.ones(n) if pinned else np.maximum(scored.fused[passages], 0) / top_fused,
         "rank_inv": 1.0 / rank, "beyond_top": (rank > TOP).astype(np.float64),
         "dense_gap": scored.dense[passages] - top_dense,
@@ -245,8 +264,25 @@ def sentence_features(searcher, scored, q: Question, order: list[int] | None = N
                               for s in sents]),
         "pinned": np.full(n, float(pinned)),
     }
+    for f in FOR_LATIN:
+        columns[f"{f}_en"] = columns[f] * float(q.latin)
     X = np.column_stack([columns[f] for f in SENTENCE_FEATURES])
     return Pool(rows, passages, [int(r) for r in rank], X, cos, pinned, int(order[0]))
+
+
+def _window_cosines(searcher, table, sents, qvec) -> np.ndarray:
+    """The question's cosine with each sentence read with its neighbours in its passage (the
+    normalized sum of the vectors of the sentence before, the sentence and the one after: a
+    sentence that speaks of "it" is read with the sentence that names it)."""
+    if qvec is None or searcher.sentence_dense is None:
+        return np.zeros(len(sents))
+    V = searcher.sentence_dense.vectors
+    out = np.empty(len(sents))
+    for j, s in enumerate(sents):
+        rows = table.rows_of(s.passage)
+        v = V[rows[max(0, s.index - 1):s.index + 2]].sum(axis=0)
+        out[j] = float(v @ qvec) / max(float(np.linalg.norm(v)), 1e-9)
+    return out
 
 
 def _rank_of(values: np.ndarray) -> np.ndarray:
