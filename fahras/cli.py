@@ -46,8 +46,9 @@ examples:
   fahras ask --queries questions.txt > answers.jsonl
   fahras ask "ما الدول التي تكلمت؟" --part organization -k 3
 
-The answer is a sentence of the report, cited with its paragraph (or list item). When the
-report does not answer, "found" is false and the closest passages are still listed.
+The answer is a sentence of the report, cited with its paragraph (or list item); with middling
+evidence it is a "likely answer" with its confidence. When the report does not answer, "found"
+is false, the reason is given and the closest passages are still listed (docs/answers.md).
 """,
     "index": """\
 examples:
