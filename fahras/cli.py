@@ -46,8 +46,9 @@ examples:
   fahras ask --queries questions.txt > answers.jsonl
   fahras ask "ما الدول التي تكلمت؟" --part organization -k 3
 
-The answer is a sentence of the report, cited with its paragraph (or list item). When the
-report does not answer, "found" is false and the closest passages are still listed.
+The answer is a sentence of the report, cited with its paragraph (or list item); with middling
+evidence it is a "likely answer" with its confidence. When the report does not answer, "found"
+is false, the reason is given and the closest passages are still listed (docs/answers.md).
 """,
     "index": """\
 examples:
@@ -80,6 +81,8 @@ examples:
 examples:
   fahras eval fahras/data/examples.tsv        # questions about the bundled report
   fahras eval tests/data/unanswerable.tsv     # rows with answerable=no: the share refused
+  fahras eval ../shared/eval/dev-broad-unanswerable.tsv   # no anchors column: none answerable
+  fahras eval ../shared/corpora/xquad-ar-dev/questions.tsv --index xquad-index
   fahras eval questions.tsv --json --details
   fahras eval fahras/data/examples.tsv --compare   # beside Ctrl-F, rank-bm25, lexical, dense
 
@@ -88,7 +91,9 @@ your own file, in the same tab-separated format (docs/evaluation.md).
 
 Every question is asked once (fahras ask): the ranking gives hit@k, MRR and nDCG on the
 answerable rows; "answer" is the share of rows with answer_contains whose answer contains
-one of its strings; "refused" the share of answerable rows given no answer.
+one of its strings; "false refusals" the share of answerable rows given no answer; for
+questions the documents cannot answer (a file without an anchors column, or rows with
+answerable=no), "refused" is the share given no answer.
 """,
     "bench": """\
 examples:
@@ -288,7 +293,11 @@ def render_ask(result, bold: bool = False) -> str:
     a = result.answer
     if a is not None:
         passage = result.passage
-        lines.append(f"Answer ({a.label_ar} | {a.label_en}):")
+        likely = getattr(result, "reason_code", None) == "likely_answer"
+        confidence = getattr(result, "confidence", None)
+        head = f"Likely answer, confidence {confidence:.0%}" if likely and confidence is not None \
+            else "Answer"
+        lines.append(f"{head} ({a.label_ar} | {a.label_en}):")
         lines.extend("  " + line for line in textwrap.wrap(a.text, 100))
         lines.append("")
         lines.append(f"In {passage.label_ar} | {passage.label_en}   {passage.section}")

@@ -3,8 +3,9 @@
 The file format is the development set's (tab-separated, UTF-8, header row): ``id``, ``lang``,
 ``kind``, ``query``, ``anchors`` (exact substrings of the report separated by ``|``; the right
 passage is any passage whose original text contains one of them) and ``answer_contains``
-(optional; strings of which the answer must contain one). Extra columns are ignored, so a file
-of questions the report cannot answer can add an ``answerable`` column set to ``no``.
+(optional; strings of which the answer must contain one). Extra columns are ignored. A file of
+questions the documents cannot answer either has no ``anchors`` column at all (``id``, ``lang``,
+``query``: every row is unanswerable) or an ``answerable`` column set to ``no``.
 
 Passages are matched by anchors, not ids, so any segmentation can be scored.
 """
@@ -23,6 +24,8 @@ from fahras.errors import UsageError
 
 CUTOFF = 10
 REQUIRED_COLUMNS = ("id", "lang", "kind", "query", "anchors")
+# A file of questions the documents cannot answer needs only these.
+UNANSWERABLE_COLUMNS = ("id", "query")
 
 
 @dataclass(frozen=True)
@@ -52,16 +55,21 @@ def load_questions(path: str | Path) -> list[Question]:
         raise UsageError("questions_not_utf8", path=path) from None
     if not rows:
         raise UsageError("questions_empty", path=path)
-    missing = [c for c in REQUIRED_COLUMNS if c not in rows[0]]
+    no_anchors = "anchors" not in rows[0]  # a file of questions the documents cannot answer
+    required = UNANSWERABLE_COLUMNS if no_anchors else REQUIRED_COLUMNS
+    missing = [c for c in required if c not in rows[0]]
     if missing:
         raise UsageError("questions_columns", path=path, missing=", ".join(missing),
-                         columns=", ".join(REQUIRED_COLUMNS))
+                         columns=", ".join(REQUIRED_COLUMNS),
+                         unanswerable=", ".join(UNANSWERABLE_COLUMNS))
     out = []
     for row in rows:
-        answerable = (row.get("answerable") or "yes").strip().lower() not in ("no", "false", "0")
+        answerable = not no_anchors and (row.get("answerable") or "yes").strip().lower() not in (
+            "no", "false", "0")
         out.append(Question(
-            id=row["id"].strip(), lang=(row["lang"] or "").strip(), kind=(row["kind"] or "").strip(),
-            query=row["query"] or "", anchors=_split(row["anchors"]),
+            id=(row["id"] or "").strip(), lang=(row.get("lang") or "").strip(),
+            kind=(row.get("kind") or "").strip(),
+            query=row["query"] or "", anchors=_split(row.get("anchors")),
             answer_contains=_split(row.get("answer_contains")), answerable=answerable,
         ))
     return out
@@ -249,33 +257,42 @@ def _fmt(v) -> str:
 
 
 def render_report(report: Report, details: bool = False) -> str:
-    """A readable table of a report: overall, per language, per kind."""
+    """A readable table of a report: overall, per language, per kind -- the ranking, answers
+    and false refusals of the answerable questions, then the refusals of the unanswerable."""
     head = (f"{'':14}{'n':>5}{'hit@1':>8}{'hit@5':>8}{'MRR@10':>8}{'nDCG@10':>9}{'answer':>8}"
-            f"{'refused':>9}")
+            f"{'false refusals':>16}")
     lines = [head, "-" * len(head)] if report.overall.n else []
 
     def row(name: str, m: Metrics) -> str:
         return (f"{name:14}{m.n:>5}{_fmt(m.hit1):>8}{_fmt(m.hit5):>8}{_fmt(m.mrr10):>8}"
-                f"{_fmt(m.ndcg10):>9}{_fmt(m.answer_accuracy):>8}{_fmt(m.refused):>9}")
+                f"{_fmt(m.ndcg10):>9}{_fmt(m.answer_accuracy):>8}{_fmt(m.refused):>16}")
+
+    def groups():
+        yield "overall", report.overall
+        for name, m in report.by_lang.items():
+            if name:
+                yield f"lang={name}", m
+        for name, m in report.by_kind.items():
+            if name:
+                yield f"kind={name}", m
 
     o = report.overall
     if o.n:
-        lines.append(row("overall", o))
-        for name, m in report.by_lang.items():
-            if m.n:
-                lines.append(row(f"lang={name}", m))
-        for name, m in report.by_kind.items():
-            if m.n:
-                lines.append(row(f"kind={name}", m))
+        lines.extend(row(name, m) for name, m in groups() if m.n)
         lines.append("")
         lines.append(f"answer: share of the {o.answer_n} questions with answer_contains whose "
-                     f"answer contains one; refused: share of the answerable questions given "
-                     f"no answer")
+                     f"answer contains one; false refusals: share of the answerable questions "
+                     f"given no answer")
     if o.unanswerable_n:
-        by_lang = ", ".join(f"{name} {_fmt(m.unanswerable_refused)} of {m.unanswerable_n}"
-                            for name, m in report.by_lang.items() if m.unanswerable_n)
-        lines.append(f"questions the report cannot answer: {o.unanswerable_n}, refused "
-                     f"{_fmt(o.unanswerable_refused)} ({by_lang})")
+        if o.n:
+            lines.append("")
+        lines.append(f"{'unanswerable':14}{'n':>5}{'refused':>9}")
+        lines.append("-" * 28)
+        lines.extend(f"{name:14}{m.unanswerable_n:>5}{_fmt(m.unanswerable_refused):>9}"
+                     for name, m in groups() if m.unanswerable_n)
+        lines.append("")
+        lines.append("refused: share of the questions the documents cannot answer given no "
+                     "answer")
     if details:
         lines.append("")
         for r in report.results:

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from answerfixtures import small_model  # noqa: F401 (a fixture)
 
 from fahras import cli
 from fahras.retrieval.evaluate import (
@@ -22,17 +23,18 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_ask_prints_json_when_piped(capsys, hash_index_dir):
+def test_ask_prints_json_when_piped(capsys, hash_index_dir, small_model):
     code, out, _ = run(capsys, "ask", "أين عقد الاجتماع الحادي عشر للفريق العامل؟", "-k", "2",
                        "--index", str(hash_index_dir), "--model", "hash")
     assert code == 0
     d = json.loads(out)
-    assert list(d) == ["query", "found", "answer", "hits"]
+    assert list(d) == ["query", "found", "answer", "reason", "reason_code", "reason_params",
+                       "confidence", "hits"]
     assert d["found"] is True and "فيينا" in d["answer"]["text"]
     assert d["answer"]["label_en"] == "Paragraph 30" and len(d["hits"]) == 2
 
 
-def test_ask_queries_file_gives_json_lines(capsys, hash_index_dir, tmp_path):
+def test_ask_queries_file_gives_json_lines(capsys, hash_index_dir, tmp_path, small_model):
     f = tmp_path / "q.txt"
     f.write_text("التوصية 8\n\n   \n!!!\nما هي ميزانية الفريق العامل؟\n", encoding="utf-8")
     code, out, _ = run(capsys, "ask", "--queries", str(f), "--index", str(hash_index_dir),
@@ -57,17 +59,18 @@ def test_ask_mistakes_are_one_line_errors(capsys, hash_index_dir, argv, message)
     assert err.startswith("fahras: error: ") and message in err and err.count("\n") == 1
 
 
-def test_render_marks_the_answer_in_its_passage(hash_searcher):
+def test_render_marks_the_answer_in_its_passage(hash_searcher, small_model):
     result = hash_searcher.ask("أين عقد الاجتماع الحادي عشر للفريق العامل؟", 2)
     text = cli.render_ask(result, bold=False)
-    assert text.startswith("Answer (الفقرة 30 | Paragraph 30):")
+    assert text.startswith(("Answer (الفقرة 30 | Paragraph 30):",
+                            "Likely answer, confidence"))
+    assert "(الفقرة 30 | Paragraph 30):" in text.splitlines()[0]
     assert "»عُقد الاجتماع الحادي عشر" in text and "2024.«" in text
     assert "\033[" not in text
     assert "\033[1m" in cli.render_ask(result, bold=True)
     refused = hash_searcher.ask("ما هي ميزانية الفريق العامل؟", 2)
     text = cli.render_ask(refused)
-    assert text.startswith("Not in the report: the report does not say what it asks about "
-                           "(«ميزانية»).")
+    assert text.startswith("Not in the report: the documents never use the word «ميزانية».")
     assert "The closest passages:" in text and "1. " in text
 
 
@@ -106,7 +109,8 @@ def test_aggregate_counts_refusals_apart():
     assert m.unanswerable_n == 3 and m.unanswerable_refused == pytest.approx(2 / 3)
 
 
-def test_evaluate_searcher_asks_once_per_question(hash_searcher, tmp_path, monkeypatch):
+def test_evaluate_searcher_asks_once_per_question(hash_searcher, tmp_path, monkeypatch,
+                                                 small_model):
     f = tmp_path / "q.tsv"
     f.write_text(
         "id\tlang\tkind\tquery\tanchors\tanswer_contains\tanswerable\n"
@@ -123,11 +127,38 @@ def test_evaluate_searcher_asks_once_per_question(hash_searcher, tmp_path, monke
     assert (o.n, o.hit1, o.answer_n, o.answer_accuracy, o.refused) == (2, 1.0, 1, 1.0, 0.0)
     assert (o.unanswerable_n, o.unanswerable_refused) == (1, 1.0)
     text = render_report(report, details=True)
-    assert "refused" in text and "questions the report cannot answer: 1, refused 1.00" in text
+    assert "false refusals" in text and "unanswerable      n  refused" in text
+    assert "overall           1     1.00" in text
     assert "answer ok" in text
     d = report.to_json(details=True)
     assert d["overall"]["unanswerable_refused"] == 1.0
     assert [x["found"] for x in d["questions"]] == [True, True, False]
+
+
+def test_a_file_without_anchors_is_a_file_of_unanswerable_questions(hash_searcher, tmp_path,
+                                                                    small_model):
+    f = tmp_path / "u.tsv"
+    f.write_text("id\tlang\tquery\nu1\tar\tما هي ميزانية الفريق العامل؟\n"
+                 "u2\ten\tWhere was the meeting held?\n", encoding="utf-8")
+    questions = load_questions(f)
+    assert [q.answerable for q in questions] == [False, False]
+    assert [q.anchors for q in questions] == [(), ()]
+    report = evaluate_searcher(hash_searcher, questions)
+    o = report.overall
+    assert (o.n, o.unanswerable_n) == (0, 2)
+    assert o.unanswerable_refused == sum(
+        not hash_searcher.ask(q.query).found for q in questions) / 2
+    text = render_report(report)
+    assert text.startswith("unanswerable") and "lang=ar" in text and "hit@1" not in text
+
+
+def test_a_file_missing_the_query_column_is_refused(tmp_path):
+    from fahras.errors import UsageError
+
+    f = tmp_path / "bad.tsv"
+    f.write_text("id\tlang\nu1\tar\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="lacks the column"):
+        load_questions(f)
 
 
 def test_latency_helper_measures_both_in_one_run(hash_searcher):

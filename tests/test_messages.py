@@ -19,7 +19,7 @@ import pytest
 
 from fahras import messages
 from fahras.errors import CorpusError, FahrasError, IndexError_, ModelError, UsageError
-from fahras.messages import Message, catalog, parse, render, text
+from fahras.messages import Message, catalog, from_json, parse, render, text
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE_DIRS = ("fahras", "index", "retrieval", "ui")
@@ -82,13 +82,16 @@ def test_every_message_the_code_makes_is_a_literal_code_of_the_catalog():
 
 
 def test_codes_that_are_returned_not_raised_are_used_somewhere():
-    """A code in the catalog is raised, or named in the source (``ask``'s reasons are read back
-    by :func:`messages.parse` until the answer layer returns codes)."""
+    """A code in the catalog is raised, or named in the source (``ask``'s reasons and what a
+    question asks for are named in retrieval/answer/reasons.py)."""
     source = "".join(p.read_text(encoding="utf-8") for p in _sources())
     included = {m.group(1) for line in messages.CATALOG_FILE.read_text(encoding="utf-8").splitlines()
                 for m in messages._INCLUDE.finditer(line)}
+    from fahras.retrieval.answer import reasons
+
+    made = {f"want_{w}" for w in reasons.WANTED}
     unused = [c for c in catalog() if c not in included and f'"{c}"' not in source
-              and not c.startswith(("refuse_", "want_"))]
+              and c not in made]
     assert unused == []
     refusals = [c for c in catalog() if c.startswith("refuse_")]
     assert len(refusals) >= 9
@@ -137,14 +140,12 @@ def test_a_nested_message_is_rendered_in_the_same_language():
 
 @pytest.mark.parametrize("english,code", [
     ("it asks for a date, and the closest passage has none", "refuse_cue"),
-    ("it asks for a count of what it names, and the passage it names has none",
-     "refuse_pinned_cue"),
-    ("the report does not say what it asks about («ميزانية»)", "refuse_focus"),
-    ("the closest passage does not mention «المغرب»", "refuse_country"),
+    ("the documents never use the word «ميزانية»", "refuse_absent"),
+    ("the closest passage does not mention «المغرب»", "refuse_entity"),
     ("the closest passage does not name the «الثاني عشر» it asks about", "refuse_ordinal"),
-    ("the closest passage lacks most of what it is about", "refuse_missing"),
-    ("it is far from everything the report says", "refuse_far"),
-    ("none of its words is in the report", "refuse_nothing"),
+    ("the closest passage lacks «ميزانية», what the question is about", "refuse_missing"),
+    ("it is far from everything the documents say", "refuse_far"),
+    ("none of its words is in the documents", "refuse_nothing"),
     ("no passage matches the filters", "refuse_filters"),
 ])
 def test_the_reasons_of_ask_are_read_back_from_their_english_text(english, code):
@@ -161,34 +162,24 @@ def test_what_is_not_a_reason_is_not_read_as_one():
     assert parse("it asks for a date, and the closest passage has none!", "refuse_") is None
 
 
-def test_every_reason_the_current_answer_layer_gives_is_read_back():
-    """Each branch of retrieval/answer.py's ``refuse`` (until the answer layer returns codes
-    itself) gives a text that :func:`parse` turns into a catalog message with an Arabic text."""
-    from fahras.retrieval import answer
+def test_every_reason_the_answer_layer_gives_has_an_arabic_text():
+    """Each code retrieval/answer/reasons.py can give, with the parameters it gives, is a
+    catalog message whose Arabic text is all Arabic (what a question asks for translated too)
+    and whose JSON reads back to the same texts."""
+    from fahras.retrieval.answer import reasons
 
-    base = {"pinned": False, "question": True, "cue_missing": False, "wanted": "a date",
-            "focus_missing": False, "focus": "ميزانية", "country_missing": [],
-            "ordinal_missing": [], "missing_specific": 0.0, "n_missing": 0,
-            "number_missing": False, "dense": True, "topicality": 1.0, "cosine": 1.0,
-            "support": 0.0, "nothing_in_report": False}
-    limits = {"missing": 0.5, "topicality": 0.5, "cosine": 0.5, "support": 0.5}
-    model = {"refusal": {"arabic": limits, "latin": limits}}
-    cases = {
-        "refuse_pinned_cue": {"pinned": True, "cue_missing": True},
-        "refuse_nothing": {"question": False, "nothing_in_report": True},
-        "refuse_cue": {"cue_missing": True},
-        "refuse_focus": {"focus_missing": True},
-        "refuse_country": {"country_missing": ["المغرب"]},
-        "refuse_ordinal": {"ordinal_missing": ["الثاني عشر"]},
-        "refuse_missing": {"missing_specific": 0.9, "n_missing": 3},
-        "refuse_far": {"topicality": 0.1},
-    }
-    for code, changes in cases.items():
-        reason = answer.refuse({**base, **changes}, False, model)
-        msg = parse(reason, "refuse_")
-        assert msg is not None and msg.code == code, (code, reason)
-        assert msg.text("ar") != reason and not any("a" <= c <= "z" for c in msg.text("ar"))
-    for wanted in answer._WANTED.values():  # what a question asks for, translated too
-        msg = parse(answer.refuse({**base, "cue_missing": True, "wanted": wanted}, False, model),
-                    "refuse_")
-        assert msg.params["wanted"].code.startswith("want_")
+    params = {"refuse_number": {"number": "12"}, "refuse_ordinal": {"ordinal": "الثاني عشر"},
+              "refuse_entity": {"name": "المغرب"}, "refuse_absent": {"word": "ميزانية"},
+              "refuse_missing": {"words": "ميزانية، الفريق"}, "likely_answer": {"confidence": 0.6}}
+    codes = {code for _feature, code in reasons.CAUSES} | {"refuse_nothing", "refuse_filters",
+                                                            "likely_answer"}
+    cases = [(c, params.get(c, {})) for c in sorted(codes) if c != "refuse_cue"]
+    cases += [("refuse_cue", {"wanted": w}) for w in reasons.WANTED]
+    for code, p in cases:
+        msg = reasons.Reason(code, p).message()
+        assert code in catalog() and str(msg) != code
+        ar = msg.text("ar")
+        assert ar != str(msg) and not any("a" <= c.lower() <= "z" for c in ar), (code, ar)
+        assert from_json(msg.to_json()).text("ar") == ar
+    assert reasons.Reason("likely_answer", {"confidence": 0.6}).text.startswith(
+        "a likely answer (confidence 60%)")

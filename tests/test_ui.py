@@ -269,7 +269,7 @@ def test_not_in_the_report_is_said_plainly(hash_searcher):
     assert view["found"] is False and view["answer"] is None
     assert t("en", "not_found") in render.answer_html(view, "en")
     assert t("ar", "not_found") in render.answer_html(view, "ar")
-    assert view["reason"]["code"] == "refuse_country"  # read back from ask's English reason
+    assert view["reason"]["code"] == "refuse_entity"  # read back from ask's English reason
     reasons = {"en": "the closest passage does not mention «&lt;b&gt;أستراليا&lt;/b&gt;»",
                "ar": "لا يذكر أقرب مقطع «&lt;b&gt;أستراليا&lt;/b&gt;»"}
     for lang in ("en", "ar"):  # said in the page's language, escaped
