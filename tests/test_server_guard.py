@@ -78,12 +78,14 @@ def _read_for(url: str, seconds: float) -> bytes:
     deadline = time.monotonic() + seconds
     out = b""
     try:
-        with urllib.request.urlopen(url, timeout=2) as r:
+        # A socket that timed out cannot be read again (``cannot read from timed out object``):
+        # the timeout is the whole budget, and a read that reaches it ends the reading.
+        with urllib.request.urlopen(url, timeout=seconds) as r:
             while time.monotonic() < deadline:
                 try:
                     chunk = r.read1(65536)
                 except TimeoutError:
-                    continue
+                    break
                 if not chunk:
                     break
                 out += chunk
