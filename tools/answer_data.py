@@ -118,6 +118,8 @@ def _save_scored(path: Path, entries: list) -> None:
             v = getattr(s, f.name)
             if f.name == "analysis":
                 m["analysis"] = v.text
+            elif f.name == "signals":  # the fusion's inputs: the answer layer does not read them
+                continue
             elif isinstance(v, np.ndarray):
                 arrays[f"{i}:{f.name}"] = v
             else:
