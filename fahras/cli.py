@@ -81,13 +81,13 @@ examples:
 examples:
   fahras eval fahras/data/examples.tsv        # questions about the bundled report
   fahras eval tests/data/unanswerable.tsv     # rows with answerable=no: the share refused
-  fahras eval ../shared/eval/dev-broad-unanswerable.tsv   # no anchors column: none answerable
-  fahras eval ../shared/corpora/xquad-ar-dev/questions.tsv --index xquad-index
   fahras eval questions.tsv --json --details
   fahras eval fahras/data/examples.tsv --compare   # beside Ctrl-F, rank-bm25, lexical, dense
 
 fahras/data/examples.tsv and tests/data/ are in a checkout of Fahras; questions.tsv stands for
-your own file, in the same tab-separated format (docs/evaluation.md).
+your own file, in the same tab-separated format (docs/evaluation.md). A file without an anchors
+column is read as questions the documents cannot answer (the share refused is scored); --index
+DIR scores another index (a corpus of your own, built with fahras index --index DIR).
 
 Every question is asked once (fahras ask): the ranking gives hit@k, MRR and nDCG on the
 answerable rows; "answer" is the share of rows with answer_contains whose answer contains
