@@ -155,3 +155,17 @@ def test_speller_costs_are_bounded_by_word_length():
     assert s.candidates("تهرييب") == [("تهريب", 0.6)]
     # its deletions (80,000 strings of 80,000 letters) were never made
     assert max(len(k) for k in s._deletions) <= MAX_LENGTH
+
+
+def test_balanced_weights_make_every_set_weigh_the_same_or_every_question():
+    from fit_fusion import balanced
+
+    rows = [{"group": "a", "lang": "en"}] * 6 + [{"group": "b", "lang": "en"}] * 2 + [
+        {"group": "b", "lang": "ar"}] * 1
+    w = balanced(rows, 1.0)
+    # each of the three (set, language) cells sums to the same share, the total is the count
+    assert w[:6].sum() == pytest.approx(3.0) and w[6:8].sum() == pytest.approx(3.0)
+    assert w[8] == pytest.approx(3.0) and w.sum() == pytest.approx(9.0)
+    assert balanced(rows, 0.0) == pytest.approx(np.ones(9))
+    half = balanced(rows, 0.5)  # between: a large set counts more than a small one, less than n
+    assert half[0] / half[8] == pytest.approx(1 / 6 ** 0.5)
