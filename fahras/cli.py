@@ -45,6 +45,7 @@ examples:
   fahras ask "Which chapters were adopted?" --json
   fahras ask --queries questions.txt > answers.jsonl
   fahras ask "ما الدول التي تكلمت؟" --part organization -k 3
+  fahras ask "Who opened the meeting?" --backend milvus --uri ./fahras.db
 
 The answer is a sentence of the report, cited with its paragraph (or list item); with middling
 evidence it is a "likely answer" with its confidence. When the report does not answer, "found"
@@ -544,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with a sentence of the report, cited",
                        formatter_class=fmt, epilog=EXAMPLES["ask"])
     _query_options(p, "question", 5, "number of passages listed (default 5)")
+    _backend(p)
     _common(p)
     p.set_defaults(func=cmd_ask)
 

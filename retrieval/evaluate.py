@@ -230,10 +230,11 @@ def evaluate_searcher(searcher, questions: Sequence[Question], mode: str = "hybr
                       k: int = CUTOFF) -> Report:
     """Score a :class:`~fahras.retrieval.searcher.Searcher`: every question is asked once
     (:meth:`~fahras.retrieval.searcher.Searcher.ask`: one search gives both the ranking and
-    the answer); ranking metrics on the answerable questions, answers and refusals on all.
-    A searcher without ``ask`` (the Milvus backend) is scored on its rankings only."""
+    the answer); ranking metrics on the answerable questions, answers and refusals on all
+    (any engine: embedded or Milvus). A searcher without ``ask`` is scored on its rankings
+    only."""
     texts = [p.text for p in searcher.passages if p.kind != "heading"]
-    answers = hasattr(searcher, "ask")  # a backend without answers (Milvus) is scored on ranking
+    answers = hasattr(searcher, "ask")
     results = []
     for q in questions:
         asked = searcher.ask(q.query, k, mode=mode) if answers else searcher.search(q.query, k,

@@ -84,6 +84,11 @@ class LexicalIndex:
         p = self._postings.get(term)
         return [] if p is None else [int(i) for i in p[0]]
 
+    def contains(self, term: str, rows: np.ndarray) -> np.ndarray:
+        """For each of ``rows``, whether its passage contains ``term``."""
+        p = self._postings.get(term)
+        return np.zeros(len(rows), dtype=bool) if p is None else np.isin(rows, p[0])
+
     def term_scores(self, term: str) -> np.ndarray:
         """BM25 contribution of one term to every passage."""
         out = np.zeros(self.n_docs)

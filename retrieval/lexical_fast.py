@@ -71,6 +71,10 @@ class FastLexicalIndex:
         """Indexes of the passages that contain ``term``."""
         return [int(i) for i in self._column(term)[0]]
 
+    def contains(self, term: str, rows: np.ndarray) -> np.ndarray:
+        """For each of ``rows``, whether its passage contains ``term``."""
+        return np.isin(rows, self._column(term)[0])
+
     def idf(self, term: str) -> float:
         from fahras.retrieval.lexical import lucene_idf
 

@@ -105,19 +105,18 @@ def coverage(lexical, terms: dict, rows: np.ndarray) -> np.ndarray:
     if total <= 0:
         return out
     for t, w in known.items():
-        has = np.isin(rows, lexical.passages_with(t), assume_unique=False)
-        out += (w * lexical.idf(t) / total) * has
+        out += (w * lexical.idf(t) / total) * lexical.contains(t, rows)
     return out
 
 
-def matrix(sig: Signals, rows: np.ndarray, lexical, previous: np.ndarray,
+def matrix(sig: Signals, rows: np.ndarray, lexical, prev: np.ndarray,
            kinds: np.ndarray) -> np.ndarray:
-    """The feature matrix (``len(rows)`` x ``len(FEATURES)``) of one query's candidates."""
+    """The feature matrix (``len(rows)`` x ``len(FEATURES)``) of one query's candidates;
+    ``prev`` and ``kinds``: each candidate's previous passage (-1: none) and kind."""
     L, P, S = sig.lexical[rows], sig.passage_cos[rows], sig.sentence_cos[rows]
     D = P + S
     top_lex = float(L.max()) if len(L) else 0.0
     lex = L / top_lex if top_lex > 0 else np.zeros_like(L)
-    prev = previous[rows]
     prev_lex = np.where(prev >= 0, sig.lexical[np.maximum(prev, 0)], 0.0)
     prev_lex = prev_lex / top_lex if top_lex > 0 else np.zeros_like(L)
     dense = _minmax(D)
@@ -125,7 +124,7 @@ def matrix(sig: Signals, rows: np.ndarray, lexical, previous: np.ndarray,
     best_cov = float(cov.max()) if len(cov) else 0.0
     latin = 1.0 if sig.latin else 0.0
     dgap = D - (D.max() if len(D) else 0.0)
-    kind_named = np.isin(kinds[rows], sig.kind_named).astype(float)
+    kind_named = np.isin(kinds, sig.kind_named).astype(float)
     cols = {
         "lex": lex, "dense": dense, "coverage": cov,
         "lex_rank": RANK_K / (RANK_K - 1 + _ranks(L)),

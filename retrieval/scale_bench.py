@@ -182,7 +182,10 @@ def bench_milvus(terms, vectors, queries, qvecs, workdir: Path) -> dict:
     from fahras.index.report import Passage
     from fahras.index.store import IndexData
     from fahras.retrieval.backends import milvus as mv
-    from fahras.retrieval.query import analyze_query
+    from fahras.retrieval.filters import Filters
+    from fahras.retrieval.fusion import interpolate
+    from fahras.retrieval.query import analyze_query, fusion_weights
+    from fahras.retrieval.rank_features import CANDIDATES_PER_SIDE
 
     n = len(terms)
     passages = [Passage(id=f"syn{i // PASSAGES_PER_DOCUMENT}:p{i}",
@@ -209,20 +212,26 @@ def bench_milvus(terms, vectors, queries, qvecs, workdir: Path) -> dict:
     store.insert(data, [{"id": d["id"]} for d in docs])
     build = time.perf_counter() - t
     searcher = mv.MilvusSearcher(client, "scale", model="hash", uri=uri)
-    expr = searcher._filter(("paragraph", "recommendation"), None, None, None, None)
+    sel = searcher.select(Filters())
     pairs = list(zip(queries, qvecs))
+    per_side = None if sel.rows is not None else CANDIDATES_PER_SIDE
 
     def lexical(q):
-        return searcher._lexical({t: 1.0 for t in q}, expr)
+        return searcher.lexical_top({t: 1.0 for t in q}, sel, per_side)
 
     def dense(qv):
-        return searcher._dense(qv, expr, also=())
+        return searcher.dense_top(qv, sel, per_side)
 
-    def hybrid(pair):
+    def hybrid(pair):  # both retrievers and the fusion of their candidates (script weights)
         q, qv = pair
-        lex = lexical(q)
-        den = searcher._dense(qv, expr, also=lex)
-        return searcher._fuse(analyze_query("تهريب"), "hybrid", lex, den)[:10]
+        lex, den = dict(zip(*lexical(q))), dense(qv)
+        cos = {int(r): 0.5 * (p + s) for r, p, s in zip(*den)}
+        missing = np.array(sorted(set(lex) - set(cos)), dtype=np.int64)
+        cos.update((int(r), 0.5 * (p + s)) for r, p, s in zip(missing, *searcher.dense_scores(
+            qv, missing)))
+        runs = [{r: lex.get(r, 0.0) for r in set(lex) | set(cos)}, cos]
+        fused = interpolate(runs, fusion_weights(analyze_query("تهريب"), 1.0))
+        return sorted(fused, key=lambda r: -fused[r])[:10]
 
     out = {"build_s": round(build, 2), "queries": len(queries),
            "memory_mb": round(_rss_mb(include_children=True) - before, 1),

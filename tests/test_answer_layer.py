@@ -33,7 +33,7 @@ def test_candidates_are_the_best_passages_and_the_nearest_sentences(hash_searche
     top = {r for i in order[:F.POOL] for r in table.rows_of(i)}
     assert not pinned and top <= set(rows[:n_top])
     ids, _ = s.sentence_dense.search(scored.query_vector, F.DENSE_POOL * 2)
-    near = [int(r) for r in ids if scored.eligible[int(table.rows[int(r)][0])]][:F.DENSE_POOL]
+    near = [int(r) for r in ids if scored.eligible[table.span(int(r))[0]]][:F.DENSE_POOL]
     assert set(near) <= set(rows)
     assert len(rows) == len(set(rows))
 

@@ -32,7 +32,7 @@ def test_feature_values_match_a_hand_computation():
     sig = _signals(L, [0.9, 0.5, 0.8, 0.7], [0.95, 0.6, 0.7, 0.9], terms, reach=0.5,
                    kinds=("recommendation",))
     rows = np.arange(4)
-    F = rank_features.matrix(sig, rows, lex, prev, np.array([p.kind for p in passages]))
+    F = rank_features.matrix(sig, rows, lex, prev[rows], np.array([p.kind for p in passages]))
     col = {name: F[:, i] for i, name in enumerate(rank_features.FEATURES)}
     np.testing.assert_allclose(col["lex"], L / L.max())
     D = np.array([1.85, 1.1, 1.5, 1.6])

@@ -93,25 +93,27 @@ class AskResult:
 
 def _answer_span(passage, table, row: int) -> tuple[int, int]:
     """The sentence, extended to the end of the list it introduces when it ends with a colon."""
-    _, start, end = (int(x) for x in table.rows[row])
+    pi, start, end = table.span(row)
     if passage.text[start:end].rstrip().endswith(":"):
-        after = [r for r in table.rows_of(int(table.rows[row][0])) if table.rows[r][1] >= end]
+        after = [r for r in table.rows_of(pi) if table.span(r)[1] >= end]
         if after:
-            end = int(table.rows[after[-1]][2])
+            end = table.span(after[-1])[2]
     return start, end
 
 
 def ask(searcher, question: str, k: int = 5, *, kinds=None, parts=None, docs=None,
-        mode: str = "hybrid", model=None) -> AskResult:
-    """Answer a question with a sentence of the documents, or say that it is not there."""
+        mode: str = "hybrid", years=None, langs=None, model=None) -> AskResult:
+    """Answer a question with a sentence of the documents, or say that it is not there
+    (``searcher``: any engine, :class:`fahras.retrieval.engine.Engine`)."""
     from fahras.errors import UsageError
-    from fahras.retrieval.searcher import DEFAULT_KINDS, MAX_K
+    from fahras.retrieval.filters import DEFAULT_KINDS
+    from fahras.retrieval.scoring import MAX_K
 
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise UsageError("k_not_whole")
     k = min(k, MAX_K)
     scored = searcher.score(question, kinds=kinds or DEFAULT_KINDS, parts=parts, docs=docs,
-                            mode=mode)
+                            mode=mode, years=years, langs=langs)
     return answer_scored(searcher, scored, k, model=model)
 
 
@@ -150,7 +152,7 @@ def answer_scored(searcher, scored, k: int, *, model=None) -> AskResult:
     t0 = time.perf_counter()
     result = searcher.result(scored, k)
     order = scored.order()
-    dense = scored.query_vector is not None and searcher.sentence_dense is not None
+    dense = scored.query_vector is not None and searcher.n_sentences > 0
     variant = model.variant(getattr(searcher.embedder, "name", None) if dense else None, dense)
     d = decide(searcher, scored, variant, order)
     out = AskResult(result.query, False, None, result.hits, result)
@@ -159,7 +161,7 @@ def answer_scored(searcher, scored, k: int, *, model=None) -> AskResult:
     else:
         table = sentence_table(searcher)
         row, pi = d.pool.rows[d.best], d.pool.passages[d.best]
-        start, end = (int(x) for x in table.rows[row][1:])
+        _, start, end = table.span(row)
         prob = float(d.evidence.x[QUESTION_FEATURES.index("best_share")])
         out.best = Candidate(row, pi, start, end, float(d.pool.cos[d.best]), prob)
         out.evidence = dict(zip(QUESTION_FEATURES, map(float, d.evidence.x)))

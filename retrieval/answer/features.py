@@ -138,8 +138,8 @@ def candidate_rows(searcher, scored, order: list[int] | None = None
         rows = [r for i in pinned for r in table.rows_of(i)]
         ref = scored.analysis.ref
         if ref is not None and ref.item:  # «الفقرة 28 (هـ)»: that item's sentences
-            inside = [r for r in rows if _in_item(searcher.passages[int(table.rows[r][0])],
-                                                  int(table.rows[r][1]), ref.item)]
+            inside = [r for r in rows if _in_item(searcher.passages[table.span(r)[0]],
+                                                  table.span(r)[1], ref.item)]
             rows = inside or rows
         return rows, True, len(rows)
     order = scored.order() if order is None else order
@@ -151,10 +151,10 @@ def candidate_rows(searcher, scored, order: list[int] | None = None
         top += [int(i) for i in best if int(i) not in top][:LEXICAL_POOL]
     rows = [r for i in top for r in table.rows_of(i)]
     n_top = len(rows)
-    if scored.query_vector is not None and searcher.sentence_dense is not None and DENSE_POOL:
-        ids, _ = searcher.sentence_dense.search(scored.query_vector, DENSE_POOL * 2)
+    if scored.query_vector is not None and searcher.n_sentences and DENSE_POOL:
+        ids = searcher.nearest_sentences(scored.query_vector, DENSE_POOL * 2)
         taken = set(rows)
-        near = [int(r) for r in ids if scored.eligible[int(table.rows[int(r)][0])]]
+        near = [int(r) for r in ids if scored.eligible[table.span(int(r))[0]]]
         rows += [r for r in near[:DENSE_POOL] if r not in taken]
     return rows, False, n_top
 
@@ -224,8 +224,8 @@ def sentence_features(searcher, scored, q: Question, order: list[int] | None = N
     passages = [s.passage for s in sents]
     ranks = _ranks(scored, order, sorted(set(passages)))
     rank = np.ones(n) if pinned else np.array([ranks[p] for p in passages], dtype=np.float64)
-    if scored.query_vector is not None and searcher.sentence_dense is not None:
-        cos = searcher.sentence_dense.vectors[rows] @ np.asarray(scored.query_vector, np.float32)
+    if scored.query_vector is not None and searcher.n_sentences:
+        cos = searcher.sentence_vectors(rows) @ np.asarray(scored.query_vector, np.float32)
         cos = cos.astype(np.float64)
     else:
         cos = np.zeros(n)
@@ -274,13 +274,12 @@ def _window_cosines(searcher, table, sents, qvec) -> np.ndarray:
     """The question's cosine with each sentence read with its neighbours in its passage (the
     normalized sum of the vectors of the sentence before, the sentence and the one after: a
     sentence that speaks of "it" is read with the sentence that names it)."""
-    if qvec is None or searcher.sentence_dense is None:
+    if qvec is None or not searcher.n_sentences:
         return np.zeros(len(sents))
-    V = searcher.sentence_dense.vectors
     out = np.empty(len(sents))
     for j, s in enumerate(sents):
         rows = table.rows_of(s.passage)
-        v = V[rows[max(0, s.index - 1):s.index + 2]].sum(axis=0)
+        v = searcher.sentence_vectors(rows[max(0, s.index - 1):s.index + 2]).sum(axis=0)
         out[j] = float(v @ qvec) / max(float(np.linalg.norm(v)), 1e-9)
     return out
 

@@ -14,8 +14,6 @@ import math
 import weakref
 from dataclasses import dataclass
 
-import numpy as np
-
 from fahras.retrieval.answer.offers import counted, sentence_offers, values
 from fahras.retrieval.answer.words import Bag, word_pairs
 from fahras.retrieval.arabic import normalize, tokenize
@@ -53,31 +51,31 @@ class Context:
 
 
 class Table:
+    """What ``ask`` has read about one searcher's sentences and passages (any engine: the
+    sentences come from the :class:`~fahras.retrieval.backends.protocol.Backend` methods)."""
+
     def __init__(self, searcher):
         self.searcher = searcher
-        rows = np.asarray(searcher.sentence_rows, dtype=np.int64).reshape(-1, 3)
-        self.rows = rows
-        order = np.argsort(rows[:, 0], kind="stable")
-        self._order = order
-        self._keys = rows[order, 0]
         self._sentences: dict[int, Sentence] = {}
         self._rows_of: dict[int, list[int]] = {}
         self._bags: dict[int, Bag] = {}
         self._contexts: dict[int, Context] = {}
 
+    def span(self, row: int) -> tuple[int, int, int]:
+        """(passage, start, end) of a sentence row."""
+        return self.searcher.sentence_span(row)
+
     def rows_of(self, passage: int) -> list[int]:
         """The sentence rows of a passage, in reading order."""
         out = self._rows_of.get(passage)
         if out is None:
-            a = np.searchsorted(self._keys, passage, "left")
-            b = np.searchsorted(self._keys, passage, "right")
-            out = self._rows_of[passage] = sorted(int(r) for r in self._order[a:b])
+            out = self._rows_of[passage] = self.searcher.sentence_rows_of(passage)
         return out
 
     def sentence(self, row: int) -> Sentence:
         s = self._sentences.get(row)
         if s is None:
-            pi, a, b = (int(x) for x in self.rows[row])
+            pi, a, b = self.span(row)
             text = self.searcher.passages[pi].text[a:b]
             tokens = tokenize(text)
             forms = [t.form for t in tokens]
@@ -98,7 +96,9 @@ class Table:
         """The passage before it in the same document and section, if any."""
         ps = self.searcher.passages
         prev = passage - 1
-        if prev >= 0 and (ps[prev].doc, ps[prev].section) == (ps[passage].doc, ps[passage].section):
+        before = ps[prev] if prev >= 0 else None  # None too where an engine has a hole
+        if before is not None and (before.doc, before.section) == (ps[passage].doc,
+                                                                   ps[passage].section):
             return prev
         return None
 
@@ -112,8 +112,9 @@ class Table:
         return ctx
 
     def warm_up(self) -> None:
-        if len(self.rows) <= EAGER_ROWS:
-            for r in range(len(self.rows)):
+        n = self.searcher.n_sentences
+        if n <= EAGER_ROWS:
+            for r in range(n):
                 self.context(self.sentence(r).passage)
 
 

@@ -145,10 +145,9 @@ class CrossLingualExpander:
     @classmethod
     def for_searcher(cls, searcher, config: ExpansionConfig = ExpansionConfig(),
                      glossary: Glossary | None = None) -> "CrossLingualExpander":
-        data = getattr(searcher, "data", None)
         return cls(searcher.lexical.doc_freq, _PassageTexts(searcher), glossary,
                    config, encode=lambda texts: searcher.embedder.encode_queries(texts),
-                   corpus_glossaries=getattr(data, "glossaries", None) or ())
+                   corpus_glossaries=getattr(searcher, "glossaries", None) or ())
 
     @cached_property
     def lexicon(self):
