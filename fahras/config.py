@@ -61,7 +61,7 @@ def _threads(name: str) -> int | None:
     if n < 1:
         from fahras.errors import UsageError
 
-        raise UsageError(f"{name} must be a whole number of threads, at least 1 (not {raw!r})")
+        raise UsageError("threads_not_whole", name=name, value=raw)
     return n
 
 
@@ -87,6 +87,5 @@ def query_encoder() -> str:
     if value not in QUERY_ENCODERS:
         from fahras.errors import UsageError
 
-        raise UsageError(f"FAHRAS_QUERY_ENCODER must be one of {', '.join(QUERY_ENCODERS)} "
-                         f"(not {value!r})")
+        raise UsageError("query_encoder_unknown", choices=", ".join(QUERY_ENCODERS), value=value)
     return value

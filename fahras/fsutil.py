@@ -43,13 +43,18 @@ def fsync_dir(path: str | Path) -> None:
 
 
 def kind_of(mode: int) -> str:
-    """A file type in words (for messages)."""
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
-                       (stat.S_ISBLK, "a device"), (stat.S_ISLNK, "a symbolic link")):
+    """A file type in words (for messages: a catalog message, its English text as a str)."""
+    from fahras.messages import Message
+
+    for test, name in ((stat.S_ISDIR, Message("kind_folder")),
+                       (stat.S_ISFIFO, Message("kind_fifo")),
+                       (stat.S_ISSOCK, Message("kind_socket")),
+                       (stat.S_ISCHR, Message("kind_device")),
+                       (stat.S_ISBLK, Message("kind_device")),
+                       (stat.S_ISLNK, Message("kind_symlink"))):
         if test(mode):
             return name
-    return "not a regular file"
+    return Message("kind_not_regular")
 
 
 def read_regular(path: str | Path, limit: int | None = None) -> bytes:

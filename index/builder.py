@@ -76,7 +76,7 @@ def read_corpus(paths: Sequence[str | Path] | None,
     if len(skipped) == len(out):
         if len(skipped) == 1:
             raise skipped[0].error
-        raise CorpusError(f"none of the {len(skipped)} files could be read: " + "; ".join(
+        raise CorpusError("corpus_none_readable", n=len(skipped), details="; ".join(
             f"{s.path}: {s.reason}" for s in skipped))
     seen: dict[str, str] = {}
     for d in out:
@@ -144,12 +144,12 @@ def check_default_rebuild(index_dir: Path, replace: bool = False) -> None:
     bundled = doc_id_for(config.bundled_corpus())
     added = [d.get("id") for d in manifest.get("documents") or [] if d.get("id") != bundled]
     if added:
-        shown = ", ".join(map(str, added[:5])) + (f" and {len(added) - 5} more" if len(added) > 5 else "")
-        raise UsageError(
-            f"the index at {index_dir} holds {len(added)} document(s) besides the bundled report "
-            f"({shown}); `fahras index` without a path would rebuild it with the bundled report "
-            "alone and remove them, so nothing was changed. Give the documents to index "
-            "(fahras index PATH...), or add --replace to rebuild with the bundled report alone")
+        shown = ", ".join(map(str, added[:5]))
+        if len(added) > 5:
+            from fahras.messages import Message
+
+            shown = Message("names_and_more", names=shown, n=len(added) - 5)
+        raise UsageError("index_holds_added", path=index_dir, n=len(added), shown=shown)
 
 
 def corpus_hash(docs: Sequence[Document]) -> str:

@@ -200,8 +200,7 @@ def _model_embedder(spec: str, engine: str, progress: bool) -> Embedder:
         if folder is not None:
             return OnnxQueryEmbedder(spec, info, folder, progress=progress)
         if engine == "onnx":
-            raise ModelError(f"the model {info.name} has no ONNX export (only the default "
-                             f"model is exported); unset FAHRAS_QUERY_ENCODER")
+            raise ModelError("model_no_onnx", name=info.name)
     return SentenceTransformerEmbedder(spec, progress=progress)
 
 

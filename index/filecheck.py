@@ -19,6 +19,7 @@ import stat
 from pathlib import Path
 
 from fahras.fsutil import atomic_write, describe, kind_of, sha256_file
+from fahras.messages import Message
 
 
 class Mismatch(Exception):
@@ -74,22 +75,21 @@ def verify(folder: str | Path, files: dict[str, dict], cache: str | Path | None 
         try:
             st = os.stat(path)
             if not stat.S_ISREG(st.st_mode):
-                raise Mismatch(rel, f"is {kind_of(st.st_mode)}, not a file")
+                raise Mismatch(rel, Message("check_not_a_file", kind=kind_of(st.st_mode)))
             if st.st_size != meta["bytes"]:
-                raise Mismatch(rel, f"has {st.st_size} bytes, not {meta['bytes']}")
+                raise Mismatch(rel, Message("check_size", size=st.st_size, expected=meta["bytes"]))
             state = _state(st)
             if known.get(rel) != [*state, meta["sha256"]]:
                 if sha256_file(path) != meta["sha256"]:
-                    raise Mismatch(rel, "has other bytes than when it was recorded "
-                                        "(sha256 differs)")
+                    raise Mismatch(rel, Message("check_other_bytes"))
             seen[rel] = [*state, meta["sha256"]]
         except FileNotFoundError:
-            raise Mismatch(rel, "is missing") from None
+            raise Mismatch(rel, Message("check_missing")) from None
         except OSError as e:
-            raise Mismatch(rel, f"cannot be read ({describe(e, folder)})") from None
+            raise Mismatch(rel, Message("check_unreadable", detail=describe(e, folder))) from None
     extra = [rel for rel in _files(folder, frozenset(exclude)) if rel not in files]
     if extra:
-        raise Mismatch(extra[0], "was not there when the folder was recorded")
+        raise Mismatch(extra[0], Message("check_extra"))
     if cache is not None and seen != known:
         with contextlib.suppress(OSError):
             atomic_write(cache, json.dumps({"folder": str(folder), "files": seen},

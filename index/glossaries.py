@@ -49,12 +49,12 @@ def read_rows(path: str | Path) -> list[list[str]]:
     path = Path(path)
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise CorpusError(f"{path}: a glossary file of more than {MAX_BYTES:,} bytes")
+            raise CorpusError("glossary_too_large", path=path, limit=MAX_BYTES)
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CorpusError(f"{path} is not UTF-8 text (a glossary file is tab-separated UTF-8)") from None
+        raise CorpusError("glossary_not_utf8", path=path) from None
     except OSError as e:
-        raise CorpusError(f"{path}: cannot be read ({e.strerror or e})") from None
+        raise CorpusError("glossary_unreadable", path=path, reason=e.strerror or str(e)) from None
     out: list[list[str]] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -63,15 +63,14 @@ def read_rows(path: str | Path) -> list[list[str]]:
         if not out and row[:3] == list(COLUMNS[:3]):
             continue  # the header
         if len(row) > len(COLUMNS):
-            raise CorpusError(f"{path}: line {n}: {len(row)} tab-separated cells; a glossary "
-                              f"row has at most {len(COLUMNS)} ({', '.join(COLUMNS)})")
+            raise CorpusError("glossary_too_many_cells", path=path, line=n, cells=len(row),
+                              most=len(COLUMNS), columns=", ".join(COLUMNS))
         row += [""] * (len(COLUMNS) - len(row))
         if not all(row[:3]) or not _has_variant(row[1]) or not _has_variant(row[2]):
-            raise CorpusError(f"{path}: line {n}: a glossary row needs a kind, English and "
-                              f"Arabic (tab-separated: {', '.join(COLUMNS)})")
+            raise CorpusError("glossary_row_incomplete", path=path, line=n,
+                              columns=", ".join(COLUMNS))
         if row[3] and not _weight_ok(row[3]):
-            raise CorpusError(f"{path}: line {n}: the weight {row[3][:20]!r} is not a number "
-                              "between 0 and 1")
+            raise CorpusError("glossary_weight", path=path, line=n, weight=row[3][:20])
         out.append(row)
     return out
 

@@ -232,7 +232,7 @@ def update_index(index_dir: str | Path | None = None, add: Sequence[str | Path] 
     t0 = time.perf_counter()
     index_dir = Path(index_dir) if index_dir else config.default_index_dir()
     if not store.exists(index_dir):
-        raise IndexError_(f"there is no index at {index_dir}; build it with: fahras index")
+        raise IndexError_("index_missing", path=index_dir)
     # Held from reading the current generation to the switch: a concurrent update waits and
     # then starts from this one's result, so neither change is lost.
     with store.write_lock(index_dir, on_wait=lambda: waiting(progress, index_dir)):

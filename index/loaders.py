@@ -89,7 +89,7 @@ def document_text(path: Path) -> str:
     except OSError:
         st = None  # missing or unreadable: the loader says which
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise CorpusError(f"{path} is {kind_of(st.st_mode)}, not a report file")
+        raise CorpusError("corpus_not_a_file", path=path, kind=kind_of(st.st_mode))
     size = st.st_size if st is not None else 0
     if st is not None and size == 0:
         raise CorpusError("corpus_empty", path=path)
@@ -106,10 +106,8 @@ def document_text(path: Path) -> str:
 
 
 def _too_large(path: Path, size: int, limit: int, of_text: bool) -> CorpusError:
-    return CorpusError(f"{path} is too large ({'its text is ' if of_text else ''}"
-                       f"{size / (1 << 20):.0f} MB; Fahras reads documents of up to "
-                       f"{limit >> 20} MB): split it into several files (a folder of files is "
-                       "indexed as one corpus)")
+    return CorpusError("corpus_text_too_large" if of_text else "corpus_too_large", path=path,
+                       size=size / (1 << 20), limit=limit >> 20)
 
 
 def _check_size(path: Path, size: int, limit: int) -> None:

@@ -201,9 +201,8 @@ def _installed(folder: Path) -> ModelInfo | None:
     try:
         filecheck.verify(folder, files, cache=_check_cache(folder), exclude=(RECORD,))
     except filecheck.Mismatch as e:
-        raise ModelError(f"the model folder {folder} was changed after it was converted: "
-                         f"{e.rel} {e.reason}; it is not used. Remove the folder and Fahras "
-                         f"converts the model again: rm -r '{folder}'") from None
+        raise ModelError("model_folder_changed", folder=folder, file=e.rel,
+                         reason=e.reason) from None
     return info
 
 

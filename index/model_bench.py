@@ -129,7 +129,7 @@ def _run_child(code: str, *args: str, env: dict | None = None) -> dict:
                           env={**os.environ, **(env or {})}, timeout=600)
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ModelError(f"the benchmark failed: {tail}")
+        raise ModelError("bench_model_failed", detail=tail)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

@@ -46,8 +46,7 @@ class OnnxEncoder:
             self.dim = int(pipeline["dim"])
             self.tokenizer = UnigramTokenizer(self.folder)
         except Exception as e:  # missing, unreadable or inconsistent files
-            raise ModelError(f"cannot read the ONNX export at {self.folder} ({_first_line(e)}); "
-                             + ex.REEXPORT) from None
+            raise ModelError("onnx_unreadable", path=self.folder, detail=_first_line(e)) from None
         self.threads = threads or config.query_threads()
         self.prepacked = prepack
         self._pad = self.tokenizer.pad_id
@@ -66,8 +65,8 @@ class OnnxEncoder:
             self._session = ort.InferenceSession(str(self.folder / ex.MODEL_FILE), options,
                                                  providers=["CPUExecutionProvider"])
         except Exception as e:
-            raise ModelError(f"cannot load the ONNX model {self.folder / ex.MODEL_FILE} "
-                             f"({_first_line(e)}); {ex.REEXPORT}") from None
+            raise ModelError("onnx_load_failed", path=self.folder / ex.MODEL_FILE,
+                             detail=_first_line(e)) from None
 
     def encode(self, texts: Sequence[str], prompt: str | None = None,
                batch_size: int = 16) -> np.ndarray:
@@ -92,10 +91,10 @@ class OnnxEncoder:
             (hidden,) = self._session.run(["last_hidden_state"],
                                           {"input_ids": input_ids, "attention_mask": mask})
         except Exception as e:  # a damaged graph or weights (onnxruntime's own error types)
-            from fahras.index.onnx_export import MODEL_FILE, REEXPORT
+            from fahras.index.onnx_export import MODEL_FILE
 
-            raise ModelError(f"the ONNX model {self.folder / MODEL_FILE} failed "
-                             f"({_first_line(e)}); {REEXPORT}") from None
+            raise ModelError("onnx_run_failed", path=self.folder / MODEL_FILE,
+                             detail=_first_line(e)) from None
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
@@ -108,17 +107,15 @@ def _check_files(folder: Path) -> None:
 
     record = ex.read_record(folder)
     if record is None:
-        raise ModelError(f"the ONNX export at {folder} has no readable {ex.RECORD}; "
-                         + ex.REEXPORT)
+        raise ModelError("onnx_no_record", path=folder, record=ex.RECORD)
     for rel, size in (record.get("files") or {}).items():
         try:
             actual = (folder / rel).stat().st_size
         except OSError:
             actual = None
         if actual != size:
-            raise ModelError(f"the ONNX export at {folder} is damaged ({rel} does not match its "
-                             f"record: {'missing' if actual is None else 'modified'}); "
-                             + ex.REEXPORT)
+            raise ModelError("onnx_file_missing" if actual is None else "onnx_file_modified",
+                             path=folder, file=rel)
 
 
 def _first_line(e: BaseException) -> str:

@@ -47,7 +47,6 @@ DATA_FILE = "model.onnx.data"
 PIPELINE = "pipeline.json"  # prompts, maximum length, dimension
 OPSET = 17
 MIN_COSINE = 0.999
-REEXPORT = "remove that folder and run `fahras model` to export it again"
 
 
 def folder_for(model_path: str | Path) -> Path:
@@ -145,8 +144,7 @@ def _pipeline_of(st) -> dict:
         mode = pooling.get_pooling_mode_str()
     if (kinds[:1] != ["Transformer"] or mode != "mean" or "Normalize" not in kinds[2:]
             or not getattr(pooling, "include_prompt", True)):
-        raise ModelError(f"cannot export a model made of {kinds} with {mode} pooling to ONNX "
-                         f"(only Transformer, mean pooling with the prompt, Normalize)")
+        raise ModelError("onnx_unsupported_model", kinds=kinds, mode=mode)
     return {"prompts": dict(st.prompts or {}), "max_seq_length": int(st.max_seq_length),
             "dim": _embedding_dim(st)}
 
@@ -159,7 +157,7 @@ def export(st, model_path, out: Path) -> None:
         import onnx  # noqa: F401  (torch.onnx needs it)
         import torch
     except ImportError as e:
-        raise ModelError(f"the ONNX export needs the {e.name} package: pip install onnx") from None
+        raise ModelError("onnx_needs_package", package=e.name) from None
     pipeline = _pipeline_of(st)
     bert = st[0].auto_model.eval()
 
@@ -191,14 +189,14 @@ def export(st, model_path, out: Path) -> None:
     except ModelError:
         raise
     except Exception as e:
-        raise ModelError(f"cannot export the model to ONNX ({type(e).__name__}: "
-                         f"{_first_line(e)})") from None
+        raise ModelError("onnx_export_failed", error=type(e).__name__,
+                         detail=_first_line(e)) from None
     finally:
         shutil.rmtree(raw, ignore_errors=True)
     try:
         unigram.write_files(Path(model_path) / "tokenizer.json", out)
     except (unigram.TokenizerFormatError, OSError, ValueError, KeyError) as e:
-        raise ModelError(f"cannot export the tokenizer of {model_path}: {e}") from None
+        raise ModelError("onnx_tokenizer_export_failed", path=model_path, detail=str(e)) from None
     (out / PIPELINE).write_text(json.dumps(pipeline, ensure_ascii=False, indent=2),
                                        encoding="utf-8")
 
@@ -241,16 +239,14 @@ def verify(st, model_path, folder: Path) -> dict:
     reference = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
     texts = list(PROBES)
     long_text = " ".join(PROBES) * 6  # more than the maximum length: cut as ST cuts it
-    tokens_wrong = f"the tokenizer of the ONNX export ({folder / PIECES}) does not give the " \
-                   f"model's token ids for"
     for text in texts + [f"{p}{t}" for p in encoder.prompts.values() for t in texts]:
         if encoder.tokenizer.encode(text) != reference.encode(text).ids:
-            raise ModelError(f"{tokens_wrong} {text[:40]!r}; {REEXPORT}")
+            raise ModelError("onnx_tokens_differ", path=folder / PIECES, text=text[:40])
     for prefix in {"", *encoder.prompts.values()}:
         ours = encoder.tokenizer.encode(prefix + long_text, encoder.max_length)
         if ours != st.tokenize([prefix + long_text])["input_ids"][0].tolist():
-            raise ModelError(f"{tokens_wrong} a text longer than {encoder.max_length} tokens; "
-                             + REEXPORT)
+            raise ModelError("onnx_tokens_differ_long", path=folder / PIECES,
+                             n=encoder.max_length)
     cosines = {}
     for name in ("query", "passage"):
         if name not in encoder.prompts:
@@ -263,9 +259,8 @@ def verify(st, model_path, folder: Path) -> dict:
         cosines[name] = [round(float(c), 6) for c in got]
     worst = min((min(c) for c in cosines.values()), default=float("nan"))
     if not worst >= MIN_COSINE:
-        raise ModelError(f"the ONNX export at {folder / MODEL_FILE} disagrees with the model at "
-                         f"{model_path} (cosine {worst:.4f} < {MIN_COSINE}), so it is not used; "
-                         + REEXPORT)
+        raise ModelError("onnx_disagrees", path=folder / MODEL_FILE, model=model_path,
+                         cosine=worst, minimum=MIN_COSINE)
     return {"min_cosine": MIN_COSINE, "probes": len(texts), "cosines": cosines}
 
 

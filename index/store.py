@@ -67,8 +67,6 @@ JSON_FILES = ("documents.json", "passages.json", "terms.json")
 OPTIONAL_JSON = ("glossaries.json",)
 ARRAY_FILES = ("vectors.npy", "sentences.npy", "sentence_vectors.npy")
 REBUILD_HINT = messages.text("hint_rebuild")  # in every "damaged" message
-PERMISSION_HINT = ("check the permissions of the index folder and its files, or choose another "
-                   "folder with --index (or FAHRAS_HOME)")
 LOCK = ".lock"
 TMP_PREFIX = ".tmp-gen-"
 # gen-<time ns>-<pid>-<first 16 hex of the manifest's sha256> (older indexes: no hash part)
@@ -96,28 +94,23 @@ def _dump_json(obj) -> bytes:
 def unreadable(index_dir: Path, e: OSError) -> IndexError_:
     """The error for an index the file system does not let us read."""
     if isinstance(e, NotRegularFile):
-        return IndexError_(f"the index at {index_dir} is damaged ({describe(e, index_dir)}); "
-                           f"{REBUILD_HINT}")
-    return IndexError_(f"cannot read the index at {index_dir} ({describe(e, index_dir)}); "
-                       f"{PERMISSION_HINT}")
+        return IndexError_("index_damaged", path=index_dir, detail=describe(e, index_dir))
+    return IndexError_("index_unreadable", path=index_dir, detail=describe(e, index_dir))
 
 
 def unwritable(index_dir: Path, e: OSError) -> IndexError_:
     """The error for an index folder the file system does not let us write."""
     index_dir = Path(index_dir)
     if isinstance(e, NotRegularFile):
-        return IndexError_(f"cannot write the index at {index_dir} ({describe(e, index_dir)}); "
-                           "remove it, or choose another folder with --index")
+        return IndexError_("index_unwritable_entry", path=index_dir,
+                           detail=describe(e, index_dir))
     if isinstance(e, (FileExistsError, NotADirectoryError)) and not index_dir.is_dir():
         return not_a_folder(index_dir)
-    return IndexError_(f"cannot write the index at {index_dir} ({describe(e, index_dir)}); "
-                       "check that the folder is writable, or choose another with --index "
-                       "(or FAHRAS_HOME)")
+    return IndexError_("index_unwritable", path=index_dir, detail=describe(e, index_dir))
 
 
 def not_a_folder(index_dir: Path) -> IndexError_:
-    return IndexError_(f"{index_dir} is a file, not an index folder; move it away, or choose "
-                       "another folder with --index (or FAHRAS_HOME)")
+    return IndexError_("index_not_a_folder", path=index_dir)
 
 
 @contextlib.contextmanager

@@ -52,8 +52,7 @@ def check_parts(parts) -> None:
     otherwise filter out every passage and look like "nothing found"."""
     unknown = set(parts) - set(PART_LABELS)
     if unknown:
-        raise UsageError(f"unknown part {sorted(unknown)[0]!r}; parts are "
-                         f"{', '.join(PART_LABELS)}")
+        raise UsageError("unknown_part", part=sorted(unknown)[0], choices=", ".join(PART_LABELS))
 
 
 # Weight of a passage's own cosine against its best sentence's cosine in its dense score.

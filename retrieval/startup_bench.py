@@ -77,8 +77,8 @@ def one_shot(cmd: Sequence[str], runs: int, env: dict, check=None) -> dict:
         wall, peak, code, out, err = run_child(cmd, env=env)
         if code != 0:
             tail = (err.strip().splitlines() or ["no output"])[-1]
-            raise FahrasError(f"the one-shot run {' '.join(cmd[2:4])} failed (exit {code}): "
-                              f"{tail}")
+            raise FahrasError("bench_one_shot_failed", command=" ".join(cmd[2:4]), code=code,
+                              detail=tail)
         if check is not None:
             check(out)
         if i:
@@ -96,7 +96,7 @@ def measure_one_shots(index_dir: Path, model: str, runs: int, question: str,
 
     def hits(out: str) -> None:
         if not json.loads(out.strip().splitlines()[-1]).get("hits"):
-            raise FahrasError("the one-shot search found nothing")
+            raise FahrasError("bench_one_shot_empty")
 
     def answered(out: str) -> None:
         found.append(bool(json.loads(out.strip().splitlines()[-1]).get("found")))
@@ -119,8 +119,8 @@ def measure_peer(index_dir: Path, runs: int, env: dict) -> dict:
         build = subprocess.run([sys.executable, "-c", PEER_BUILD, str(gen / "passages.json"),
                                 tmp], capture_output=True, text=True, env=env, timeout=600)
         if build.returncode != 0:
-            raise FahrasError(f"the bm25s peer could not index the passages: "
-                              f"{(build.stderr.strip().splitlines() or ['?'])[-1]}")
+            raise FahrasError("bench_peer_failed",
+                              detail=(build.stderr.strip().splitlines() or ['?'])[-1])
         out = one_shot([sys.executable, "-c", PEER_QUERY, tmp, SEARCH_QUERY], runs, env)
     return {**out, "command": "python -c PEER_QUERY (bm25s, index saved beforehand)"}
 
@@ -165,9 +165,9 @@ def measure_serve(index_dir: Path, model: str, runs: int, threads: int | None = 
                 if proc.poll() is not None:
                     tail = (proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
                             or ["no output"])[-1]
-                    raise FahrasError(f"fahras serve exited (code {proc.returncode}): {tail}")
+                    raise FahrasError("bench_serve_exited", code=proc.returncode, detail=tail)
                 if time.perf_counter() - t > SERVE_TIMEOUT_S:
-                    raise FahrasError(f"fahras serve did not answer in {SERVE_TIMEOUT_S} s")
+                    raise FahrasError("bench_serve_timeout", seconds=SERVE_TIMEOUT_S)
                 try:
                     if _first_result(port, SEARCH_QUERY):
                         break

@@ -50,10 +50,24 @@ class Reason:
         """The reason as a catalog message (``fahras/data/messages.tsv``), in either language."""
         from fahras.messages import Message
 
-        params = dict(self.params)
-        if "wanted" in params:
-            params["wanted"] = Message(f"want_{params['wanted']}")
-        return Message(self.code, **params)
+        p = self.params
+        wanted = {"when": Message("want_when"), "how_many": Message("want_how_many"),
+                  "who": Message("want_who"), "where": Message("want_where"),
+                  "list": Message("want_list")}
+        make = {  # every code a reason has, with its parameters
+            "refuse_filters": lambda: Message("refuse_filters"),
+            "refuse_nothing": lambda: Message("refuse_nothing"),
+            "refuse_number": lambda: Message("refuse_number", number=p["number"]),
+            "refuse_ordinal": lambda: Message("refuse_ordinal", ordinal=p["ordinal"]),
+            "refuse_entity": lambda: Message("refuse_entity", name=p["name"]),
+            "refuse_absent": lambda: Message("refuse_absent", word=p["word"]),
+            "refuse_missing": lambda: Message("refuse_missing", words=p["words"]),
+            "refuse_cue": lambda: Message("refuse_cue", wanted=wanted[p["wanted"]]),
+            "refuse_far": lambda: Message("refuse_far"),
+            "refuse_weak": lambda: Message("refuse_weak"),
+            "likely_answer": lambda: Message("likely_answer", confidence=p["confidence"]),
+        }
+        return make[self.code]()
 
     @property
     def text(self) -> str:
