@@ -103,7 +103,7 @@ def embed_to_files(paths: Sequence[str | Path], out_dir: str | Path, model: str 
     from fahras.index.loaders import expand_paths
     from fahras.index.report import PARSER_VERSION, parse_file_text
     from fahras.index.loaders import document_text
-    from fahras.retrieval.arabic import NORMALIZER_VERSION
+    from fahras.text.arabic import NORMALIZER_VERSION
 
     if file_type not in FILE_TYPES:
         raise UsageError("batch_file_type", choices=", ".join(FILE_TYPES))

@@ -23,8 +23,8 @@ from fahras.errors import CorpusError, IndexError_, UsageError
 from fahras.index import incremental, progress as prog, store
 from fahras.index.embedder import Embedder, get_embedder
 from fahras.index.report import Document
-from fahras.retrieval.arabic import NORMALIZER_VERSION, analyze
-from fahras.retrieval.sentences import split_sentences
+from fahras.text.arabic import NORMALIZER_VERSION, analyze
+from fahras.text.sentences import split_sentences
 from fahras.testhooks import pause_at
 
 

@@ -31,8 +31,8 @@ from fahras.index import glossaries as glossary_files
 from fahras.index import progress as progress_lines, store
 from fahras.index.embedder import Embedder
 from fahras.index.report import PARSER_VERSION, Document, Passage
-from fahras.retrieval.arabic import NORMALIZER_VERSION, analyze
-from fahras.retrieval.sentences import split_sentences
+from fahras.text.arabic import NORMALIZER_VERSION, analyze
+from fahras.text.sentences import split_sentences
 from fahras.testhooks import pause_at
 
 

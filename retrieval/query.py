@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fahras.retrieval.arabic import analyze, normalize, script_of, terms_of_token, tokenize
+from fahras.text.arabic import analyze, normalize, script_of, terms_of_token, tokenize
 
 # Matched on normalized text (lower case, ة -> ه, alef forms -> ا, Arabic-Indic digits -> ASCII).
 _ITEM = r"(?:\s*\(\s*([a-z]|[\u0621-\u064a]{1,2})\s*\))?"

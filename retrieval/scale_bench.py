@@ -205,7 +205,7 @@ def bench_milvus(terms, vectors, queries, qvecs, workdir: Path) -> dict:
     fake = HashingEmbedder()
     store.write_info({"model": {"name": fake.name, "sha256": fake.fingerprint,
                                 "dim": vectors.shape[1]}, "normalizer_version":
-                      __import__("fahras.retrieval.arabic", fromlist=["x"]).NORMALIZER_VERSION})
+                      __import__("fahras.text.arabic", fromlist=["x"]).NORMALIZER_VERSION})
     store.insert(data, [{"id": d["id"]} for d in docs])
     build = time.perf_counter() - t
     searcher = mv.MilvusSearcher(client, "scale", model="hash", uri=uri)

@@ -18,7 +18,7 @@ from fahras.messages import text as message_text
 from fahras.retrieval.answer.reasons import Reason
 from fahras.retrieval.answer.table import sentence_table
 from fahras.retrieval.answer.words import Bag, coverage
-from fahras.retrieval.arabic import analyze
+from fahras.text.arabic import analyze
 
 PID = "wg-som-2024-report.ar:"
 

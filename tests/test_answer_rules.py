@@ -7,7 +7,7 @@ import pytest
 
 from fahras.retrieval.answer.offers import sentence_offers
 from fahras.retrieval.answer.qtypes import is_question, question_type
-from fahras.retrieval.arabic import normalize
+from fahras.text.arabic import normalize
 from fahras.retrieval.answer.words import Bag, Key, Unit, content_keys, cores, coverage
 
 

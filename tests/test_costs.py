@@ -174,7 +174,7 @@ def test_every_cache_has_a_size_and_per_word_caches_keep_no_long_keys():
     unbounded = [name for name, fn in _library_functions()
                  if hasattr(fn, "cache_info") and fn.cache_info().maxsize is None]
     assert unbounded == []
-    from fahras.retrieval import arabic
+    from fahras.text import arabic
     from fahras.retrieval.crosslingual import glossary
 
     for fn, word in ((arabic.stem, "تهريب" * 200), (glossary.lemma, "smuggling" * 100),

@@ -8,7 +8,7 @@ import pytest
 from fahras.index.report import Passage
 from fahras.index.store import IndexData
 from fahras.retrieval.crosslingual import expander as crosslingual
-from fahras.retrieval.arabic import normalize, tokenize
+from fahras.text.arabic import normalize, tokenize
 from fahras.retrieval.crosslingual.expander import CrossLingualExpander, ExpansionConfig
 from fahras.retrieval.crosslingual.glossary import DATA, english_words, lemma, load_glossary, read_entries
 from fahras.retrieval.query import WEIGHTS_LATIN, analyze_query, latin_weights
@@ -239,7 +239,7 @@ class _FixedEmbedder:
 
 
 def _tiny_searcher(dense_cosines):
-    from fahras.retrieval.arabic import analyze
+    from fahras.text.arabic import analyze
     from fahras.retrieval.searcher import Searcher
 
     texts = ["التعاون الدولي في مكافحة التهريب", "حماية الأطفال المهاجرين",

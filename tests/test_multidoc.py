@@ -285,7 +285,7 @@ def counting(monkeypatch):
 
 
 def _texts_of(doc):
-    from fahras.retrieval.sentences import split_sentences
+    from fahras.text.sentences import split_sentences
 
     out = [p.text for p in doc.passages]
     for p in doc.passages:

@@ -1,6 +1,6 @@
 """Property-based tests (hypothesis) of the text machinery on any string: normalization and
-tokenization (retrieval/arabic.py), highlighting (retrieval/highlight.py and the HTML
-renderer), sentence splitting (retrieval/sentences.py), query checking and CSV cells.
+tokenization (fahras/text/arabic.py), highlighting (retrieval/highlight.py and the HTML
+renderer), sentence splitting (fahras/text/sentences.py), query checking and CSV cells.
 
 Strings mix random code points of every category -- lone surrogates, astral characters,
 controls included -- with the characters that matter here: Arabic letters and marks, tatweel,
@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fahras.errors import UsageError
-from fahras.retrieval import arabic
+from fahras.text import arabic
 from fahras.retrieval.highlight import highlight_spans, query_terms, segments
 from fahras.retrieval.searcher import MAX_QUERY_CHARS, check_query
-from fahras.retrieval.sentences import split_sentences
+from fahras.text.sentences import split_sentences
 from fahras.ui import render
 from fahras.ui.export import safe_cell
 

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from fahras.retrieval.arabic import analyze
+from fahras.text.arabic import analyze
 from liveserver import running_serve
 
 REPO = Path(__file__).resolve().parents[1]

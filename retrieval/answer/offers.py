@@ -22,7 +22,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from fahras.retrieval.arabic import normalize, tokenize_normalized
+from fahras.text.arabic import normalize, tokenize_normalized
 
 OFFERS = ("date", "number", "agent", "place", "list")
 

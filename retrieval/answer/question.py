@@ -25,7 +25,7 @@ from fahras.retrieval.answer.words import (
     question_units,
     word_pairs,
 )
-from fahras.retrieval.arabic import normalize, normalize_with_offsets, tokenize
+from fahras.text.arabic import normalize, normalize_with_offsets, tokenize
 from fahras.retrieval.query import ordinal_numbers
 
 

@@ -12,7 +12,7 @@ word in few passages says more about where the answer is than a word in most):
   are no unit at all.
 
 A word is found in a text (a :class:`Bag`) when its light stem is one of the text's terms (the
-BM25 terms of :mod:`fahras.retrieval.arabic`), or when one of its *cores* -- the normalized word
+BM25 terms of :mod:`fahras.text.arabic`), or when one of its *cores* -- the normalized word
 without one leading clitic or verb prefix and/or one common suffix, «وحقهم» -> «حقهم»,
 «الدراسات» -> «دراس», «سيعقد» -> «عقد» -- is a core of a word of the text or, for a core of four
 letters or more, part of one («حكوم» in «الحكومة»). A number pair ``5/3`` also matches ``3/5``
@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from fahras.retrieval.arabic import (
+from fahras.text.arabic import (
     Token,
     analyze,
     is_arabic,

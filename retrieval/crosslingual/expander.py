@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from fahras.retrieval.arabic import STOP_WORDS, analyze, tokenize
+from fahras.text.arabic import STOP_WORDS, analyze, tokenize
 from fahras.retrieval.crosslingual.arabizi import content_words, is_arabizi
 from fahras.retrieval.crosslingual.glossary import (
     Glossary,

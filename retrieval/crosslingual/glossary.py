@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fahras.caches import short_key_cache
-from fahras.retrieval.arabic import STOP_WORDS, Token, normalize, terms_of_token, tokenize
+from fahras.text.arabic import STOP_WORDS, Token, normalize, terms_of_token, tokenize
 
 DATA = Path(__file__).parent / "data"
 DEFAULT_FILES = (DATA / "glossary.tsv", DATA / "countries.tsv")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from fahras.retrieval.arabic import normalize
+from fahras.text.arabic import normalize
 from fahras.retrieval.crosslingual.glossary import lemma
 
 VOWELS = frozenset("aeiouy")
@@ -227,7 +227,7 @@ def length_factor(key: str) -> float:
 
 @lru_cache(maxsize=1)
 def _stop_forms() -> frozenset[str]:
-    from fahras.retrieval.arabic import STOP_WORDS
+    from fahras.text.arabic import STOP_WORDS
 
     return frozenset(normalize(w) for w in STOP_WORDS)
 
