@@ -11,7 +11,8 @@ and at most one of each:
 itself, و + «التهريب», or و + ال + «تهريب». A leading letter may just as well belong to the word
 («وظيفة», «بلد», «كتاب»), so a reading is a possibility, never a verdict: each caller keeps the
 readings it can use and weighs them (stemming, a sentence's content words, names, countries,
-structural references). :func:`attach` is the other direction: a word with a clitic written in
+structural references); :func:`without_letter` is the one cheap reading, for a lookup in a
+list of words. :func:`attach` is the other direction: a word with a clitic written in
 front («ل» + «الهجرة» -> «للهجرة»), and :data:`PREFIX_PATTERN` / :data:`ARTICLE_PATTERN` are the
 same inventory as regular-expression fragments.
 """
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 CONJUNCTIONS = ("و", "ف")
 PREPOSITIONS = ("ب", "ل", "ك")
 ARTICLE = "ال"
+LETTERS = CONJUNCTIONS + PREPOSITIONS  # the one-letter clitics
 # ل before the article is written لل (the article's alef is dropped).
 _L_ARTICLE = "لل"
 
@@ -91,6 +93,13 @@ def attach(clitic: str, word: str) -> str:
     if clitic == "ل" and word.startswith(ARTICLE):
         return _L_ARTICLE + word[len(ARTICLE):]
     return clitic + word
+
+
+def without_letter(form: str, min_core: int = 3) -> str:
+    """``form`` without its first letter when that is a one-letter clitic and ``min_core``
+    characters remain, else ``form`` («ومصر» -> «مصر», «و2023» -> «2023», «بلد» -> «بلد»): the
+    one cheap reading, for looking a token up in a list of words."""
+    return form[1:] if form[:1] in LETTERS and len(form) - 1 >= min_core else form
 
 
 def bare_words(form: str, min_length: int = 3) -> list[str]:

@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fahras.text.arabic import normalize, tokenize_normalized
+from fahras.text.clitics import bare_words, without_letter
 
 OFFERS = ("date", "number", "agent", "place", "list")
 
@@ -64,12 +65,11 @@ _REFERENCE_WORDS = frozenset("""
 item paragraph para recommendation resolution article session chapter annex page no
 """.split())
 _SEPARATORS = frozenset("،,؛;")
-_CLITICS = "وفبلك"
 
 
 def _bare(form: str) -> str:
     """A token without one leading conjunction or preposition (و ف ب ل ك)."""
-    return form[1:] if len(form) > 3 and form[0] in _CLITICS else form
+    return without_letter(form, 3)
 
 
 def _is_year(form: str) -> bool:
@@ -93,10 +93,10 @@ def country_forms() -> frozenset[str]:
 def _countries_in(forms: list[str]) -> bool:
     names = country_forms()
     for i, f in enumerate(forms):
-        for w in (f, _bare(f), "ال" + f[2:] if f.startswith("لل") else f):
-            if w in names:
-                return True
-        if i + 1 < len(forms) and f"{_bare(f)} {forms[i + 1]}" in names:
+        words = bare_words(f)
+        if any(w in names for w in words):
+            return True
+        if i + 1 < len(forms) and any(f"{w} {forms[i + 1]}" in names for w in words):
             return True
     return False
 

@@ -36,6 +36,7 @@ from fahras.text.arabic import (
     tokenize,
     tokenize_normalized,
 )
+from fahras.text.clitics import readings
 
 # Words that frame a question rather than say what it is about (normalized): «ما اسم ...»,
 # «كم عدد ...», «ما نوع ...», «بأي صفة ...», «ما موضوع ...».
@@ -49,10 +50,9 @@ name names kind kinds type types sort sorts number numbers date dates day days y
 role roles position positions title titles capacity topic topics subject subjects
 """.split())
 
-# Leading clitics (conjunction, preposition, article) and verb prefixes (future س, imperfect
-# ي/ت/ن), and common suffixes (plural, feminine, pronouns, verb endings). One of each at most.
-_PREFIXES = ("وال", "فال", "بال", "كال", "ولل", "لل", "ال", "و", "ف", "ب", "ل", "ك",
-             "سي", "ست", "سن", "ي", "ت", "ن")
+# Verb prefixes (future س, imperfect ي/ت/ن) besides the proclitics of fahras.text.clitics, and
+# common suffixes (plural, feminine, pronouns, verb endings). One prefix and one suffix at most.
+_VERB_PREFIXES = ("سي", "ست", "سن", "ي", "ت", "ن")
 _SUFFIXES = ("هما", "ات", "ون", "ين", "ان", "يه", "ها", "هم", "وا", "ه", "ي", "ت")
 _PAIR = re.compile(r"(\d+)/(\d+)")
 MIN_CORE = 3
@@ -60,14 +60,15 @@ MIN_PARTIAL = 4
 
 
 def cores(form: str) -> frozenset[str]:
-    """The cores of a normalized Arabic word: itself and the word without one leading clitic or
-    verb prefix and/or one common suffix -- every reading, since a leading «و» may be a
+    """The cores of a normalized Arabic word: itself and the word without its leading clitics
+    (every reading of :func:`fahras.text.clitics.readings`) or one verb prefix, and/or one
+    common suffix -- every reading, since a leading «و» may be a
     conjunction («وحقهم») or part of the word («وظيفة») -- of three letters or more. Empty for
     other words (digits, Latin)."""
     if not form or not is_arabic(form[0]) or not form.isalpha():
         return frozenset()
-    stems = {form}
-    for p in _PREFIXES:
+    stems = {r.core for r in readings(form, MIN_CORE)}
+    for p in _VERB_PREFIXES:
         if form.startswith(p) and len(form) - len(p) >= MIN_CORE:
             stems.add(form[len(p):])
     out = set(stems)
