@@ -340,7 +340,7 @@ def cmd_index(args) -> int:
                   f"(collection {m['collection']}) in {m['build_seconds']} s")
         return 0
     if args.add or args.remove:
-        from fahras.index.incremental import update_index
+        from fahras.index.builder import update_index
 
         if args.paths or args.replace:
             raise UsageError("index_paths_and_changes" if args.paths

@@ -13,7 +13,7 @@ from fahras import cli
 from fahras.errors import CorpusError
 from fahras.index import glossaries, store
 from fahras.index.builder import build_index
-from fahras.index.incremental import update_index
+from fahras.index.builder import update_index
 from fahras.text.arabic import STOP_WORDS, normalize, tokenize
 from fahras.retrieval.crosslingual.expander import CrossLingualExpander, ExpansionConfig
 from fahras.retrieval.crosslingual.glossary import (

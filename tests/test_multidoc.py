@@ -16,7 +16,7 @@ from fahras.config import bundled_corpus
 from fahras.errors import CorpusError, UsageError
 from fahras.index import builder, loaders, store
 from fahras.index.embedder import HashingEmbedder
-from fahras.index.incremental import update_index
+from fahras.index.builder import update_index
 from fahras.index.report import load_report, parse_report
 from fahras.retrieval.searcher import Searcher
 

@@ -25,7 +25,8 @@ itself from ``terms`` (a function output is never imported)::
 - Milvus Lite, which has no bulk import: :func:`import_files` inserts the rows from the files.
 
 Documents are read on the workers (paths are sent, not texts): on a multi-machine cluster the
-corpus must be on storage every worker sees.
+corpus must be on storage every worker sees. (This module is in ``retrieval/``, not ``index/``,
+because the rows it writes are the Milvus backend's.)
 """
 
 from __future__ import annotations
