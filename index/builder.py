@@ -25,7 +25,6 @@ from fahras.index import incremental, progress as prog, store
 from fahras.index.embedder import get_embedder
 from fahras.index.report import Document
 from fahras.text.arabic import NORMALIZER_VERSION
-from fahras.testhooks import pause_at
 
 
 def _say(progress: bool, message: str) -> None:
@@ -179,7 +178,6 @@ def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path
         skipped = [s for s in read if isinstance(s, Skipped)]
         _say(progress, f"Read {len(docs)} document(s): {sum(len(d.passages) for d in docs):,} "
                        f"passages" + (f"; {len(skipped)} file(s) skipped" if skipped else ""))
-        pause_at("parsed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
         _say(progress and not terminal and config.model_spec(model) != "hash",
              "Loading the embedding model (the first run converts it: a minute or two)...")
         embedder = get_embedder(model, progress=progress and terminal)

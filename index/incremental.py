@@ -34,7 +34,6 @@ from fahras.index.embedder import Embedder
 from fahras.index.report import PARSER_VERSION, Document, Passage
 from fahras.text.arabic import NORMALIZER_VERSION, analyze
 from fahras.text.sentences import split_sentences
-from fahras.testhooks import pause_at
 
 
 @dataclass
@@ -182,7 +181,6 @@ def prepare(docs: Sequence[Document | str], embedder: Embedder,
     if todo:
         _say(progress, f"Embedding {len(todo)} new texts with {embedder.name} "
                        f"(reusing {changes.reused_texts})...")
-        pause_at("embed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
         fresh = progress_lines.encode_documents(embedder, todo, progress)
         cache.vectors.update(zip(todo, fresh))
     dim = embedder.dim

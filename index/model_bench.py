@@ -90,7 +90,7 @@ for prepack in (False, True):
                 "query_p95_ms": 1000 * times[min(len(times) - 1, int(0.95 * len(times)))]}
 out.update(threads=enc.threads, peak_rss_mb=own_peak_mb())
 s = time.perf_counter()
-tokenizers.Tokenizer.from_file(str(folder.parent / model.DEFAULT_DIR / "tokenizer.json"))
+tokenizers.Tokenizer.from_file(str(folder.parent / model_default.DEFAULT_DIR / "tokenizer.json"))
 out["tokenizers_from_file_s"] = time.perf_counter() - s
 out["peak_rss_with_tokenizers_mb"] = own_peak_mb()
 print(json.dumps(out))

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from conftest import DATA, SHARED
 from fahras import config
 from fahras.errors import ModelError, UsageError
-from fahras.index import e5_convert, onnx_export, unigram
+from fahras.index import e5_convert, onnx_export, onnx_files, unigram
 from fahras.index.onnx_encoder import OnnxEncoder
 
 DIM = 8
@@ -127,12 +127,12 @@ def _tiny_export(folder: Path, tokenizer_files: Path, table: np.ndarray) -> Path
          helper.make_tensor_value_info("unused", TensorProto.INT64, ["b", "s"])],
         [numpy_helper.from_array(table, "table")])
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
-              str(folder / onnx_export.MODEL_FILE))
-    (folder / onnx_export.PIPELINE).write_text(json.dumps(
+              str(folder / onnx_files.MODEL_FILE))
+    (folder / onnx_files.PIPELINE).write_text(json.dumps(
         {"prompts": {"query": "query: ", "passage": "passage: "}, "max_seq_length": 12,
          "dim": DIM}))
     files = {p.name: p.stat().st_size for p in folder.iterdir()}
-    (folder / onnx_export.RECORD).write_text(json.dumps({"files": files}))
+    (folder / onnx_files.RECORD).write_text(json.dumps({"files": files}))
     return folder
 
 
@@ -204,13 +204,13 @@ def test_damaged_export_is_refused_naming_the_file(tiny, damage):
         with open(folder / unigram.SCORES, "ab") as f:
             f.write(b"\0")
     elif damage == "missing":
-        (folder / onnx_export.MODEL_FILE).unlink()
+        (folder / onnx_files.MODEL_FILE).unlink()
     else:
-        (folder / onnx_export.RECORD).unlink()
+        (folder / onnx_files.RECORD).unlink()
     with pytest.raises(ModelError) as e:
         OnnxEncoder(folder)
-    named = {"grown": unigram.SCORES, "missing": onnx_export.MODEL_FILE,
-             "no record": onnx_export.RECORD}[damage]
+    named = {"grown": unigram.SCORES, "missing": onnx_files.MODEL_FILE,
+             "no record": onnx_files.RECORD}[damage]
     assert named in str(e.value) and str(folder) in str(e.value)
 
 
@@ -225,7 +225,7 @@ def test_an_export_is_used_only_for_the_model_it_was_made_from(tmp_path):
     (folder / "w.bin").write_bytes(b"12345")
     record = {"format": onnx_export.RECORD_FORMAT, "exporter_version":
               onnx_export.EXPORTER_VERSION, "model_sha256": "a" * 64, "files": {"w.bin": 5}}
-    (folder / onnx_export.RECORD).write_text(json.dumps(record))
+    (folder / onnx_files.RECORD).write_text(json.dumps(record))
     info = ModelInfo("m", str(model), 8, "a" * 64)
     assert onnx_export.installed(info) == folder
     assert onnx_export.installed(ModelInfo("m", str(model), 8, "b" * 64)) is None
