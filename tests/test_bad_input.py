@@ -17,6 +17,8 @@ import pytest
 
 from badinputs import INPUTS, REFUSED
 from fahras import cli
+from fahras.cli import commands
+from fahras.cli.render import terminal_safe
 from fahras.errors import UsageError
 from fahras.retrieval.searcher import MAX_QUERY_CHARS
 from fahras.ui import render
@@ -115,7 +117,7 @@ def test_cli_search_and_ask(hash_index_dir, capsys, name, hardening):
 @pytest.mark.parametrize("name", ["control-chars", "html", "emoji", "whole-paragraph"])
 def test_cli_readable_output_has_no_control_characters(hash_index_dir, capsys, monkeypatch,
                                                        name):
-    monkeypatch.setattr(cli, "_want_json", lambda args: False)
+    monkeypatch.setattr(commands, "want_json", lambda args: False)
     for command in ("search", "ask"):
         code, out, err = _cli(capsys, [command, "--index", str(hash_index_dir), "--model",
                                        "hash", "-k", "3", INPUTS[name]])
@@ -125,7 +127,7 @@ def test_cli_readable_output_has_no_control_characters(hash_index_dir, capsys, m
 
 def test_terminal_output_drops_control_sequences_from_reports():
     evil = "abc\x1b]0;owned\x07def\x1b[2Jghi\x9b31m\x00 and \x1b[1mbold\x1b[0m"
-    assert cli._terminal_safe(evil) == "abc]0;owneddef[2Jghi31m and \x1b[1mbold\x1b[0m"
+    assert terminal_safe(evil) == "abc]0;owneddef[2Jghi31m and \x1b[1mbold\x1b[0m"
 
 
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -135,14 +137,14 @@ def test_terminal_output_neutralizes_bidi_overrides(tmp_path, capsys, monkeypatc
     """A report whose text carries U+202E (right-to-left override) and isolates: the readable
     output of search and ask, and an error line quoting the user's text, carry none of them
     (the direction marks U+200E/U+200F stay: they reorder nothing beyond their neighbours)."""
-    assert cli._terminal_safe("a\u202eb\u2066c\u2069\u200fd") == "abc\u200fd"
+    assert terminal_safe("a\u202eb\u2066c\u2069\u200fd") == "abc\u200fd"
     doc = tmp_path / "bidi.ar.txt"
     doc.write_text("تقرير\n\nقال المندوب \u202eإن تهريب المهاجرين\u202c جريمة \u2067منظمة"
                    "\u2069 عابرة للحدود.\n", encoding="utf-8")
     index = tmp_path / "index"
     assert cli.main(["index", str(doc), "--index", str(index), "--model", "hash", "--json"]) == 0
     capsys.readouterr()
-    monkeypatch.setattr(cli, "_want_json", lambda args: False)
+    monkeypatch.setattr(commands, "want_json", lambda args: False)
     for argv in (["search", "تهريب المهاجرين"], ["ask", "ما هي الجريمة؟"],
                  ["index", "--remove", "x\u202egpj.exe"]):
         code, out, err = _cli(capsys, [*argv, "--index", str(index), "--model", "hash"])

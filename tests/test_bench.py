@@ -1,4 +1,4 @@
-"""`fahras bench`: the measurements' shape and arithmetic (hashing embedder; the real model's
+"""`python tools/bench.py`: the measurements' shape and arithmetic (hashing embedder; the real model's
 figures are checked by tests/test_evalbench_real.py)."""
 
 import json
@@ -6,12 +6,13 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from fahras.retrieval import bench
+import bench
 
 
 def test_summarize_gives_percentiles_of_the_samples():
@@ -173,26 +174,29 @@ def test_settings_quick_default_and_overrides():
         bench.run_bench(settings=bench.Settings(sizes=(5,)))
 
 
+BENCH = Path(__file__).resolve().parents[1] / "tools" / "bench.py"
+
+
 def _run(args):
     env = dict(os.environ, FAHRAS_MODEL="hash")
-    return subprocess.run([sys.executable, "-m", "fahras", *args], capture_output=True,
+    return subprocess.run([sys.executable, str(BENCH), *args], capture_output=True,
                           env=env, timeout=300)
 
 
-def test_cli_bench(hash_index_dir):
-    r = _run(["bench", "--sizes", "200", "--rounds", "1", "--runs", "1", "--no-model-bench",
+def test_bench_command(hash_index_dir):
+    r = _run(["--sizes", "200", "--rounds", "1", "--runs", "1", "--no-model-bench",
               "--no-serve", "--index", str(hash_index_dir), "--json"])
     assert r.returncode == 0, r.stderr.decode()
     out = json.loads(r.stdout)
     assert out["settings"]["sizes"] == [200] and out["settings"]["model_bench"] is False
     assert out["latency"]["rounds"] == 1 and out["cold_start"]["n"] == 1
-    r = _run(["bench", "--sizes", "1k"])
+    r = _run(["--sizes", "1k"])
     assert r.returncode == 2 and b"not a comma-separated list" in r.stderr
 
 
 @pytest.mark.slow
 def test_serve_start_to_first_answer_is_measured(hash_index_dir):
-    from fahras.retrieval.startup_bench import measure_serve
+    from startup_bench import measure_serve
 
     out = measure_serve(hash_index_dir, "hash", runs=1)
     assert out["n"] == 1 and 0.5 < out["p50_s"] < 300

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from fahras import cli
+from fahras.cli import commands
 from fahras.index.builder import build_index
 from fahras.retrieval.searcher import Searcher
 from fahras.ui import render
@@ -144,7 +145,7 @@ def test_every_passage_with_a_formula_is_made_inert_in_csv(searcher):
 
 
 def test_terminal_output_shows_markup_as_text(searcher, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_want_json", lambda args: False)
+    monkeypatch.setattr(commands, "want_json", lambda args: False)
     code = cli.main(["search", "حماية الشهود", "-k", "2", "--model", "hash", "--index",
                      str(searcher.index_dir)])
     out = capsys.readouterr().out

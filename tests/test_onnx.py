@@ -188,13 +188,16 @@ def test_one_thread_unless_the_user_says_otherwise(tiny, monkeypatch):
 
 
 def test_serve_and_bench_take_a_thread_count():
-    from fahras.cli import build_parser
+    import bench
+    from fahras.cli.parser import build_parser
 
     parser = build_parser()
     assert parser.parse_args(["serve", "--threads", "2"]).threads == 2
-    assert parser.parse_args(["bench", "--threads", "1"]).threads == 1
+    assert bench.build_parser().parse_args(["--threads", "1"]).threads == 1
     with pytest.raises(SystemExit):
         parser.parse_args(["serve", "--threads", "0"])
+    with pytest.raises(SystemExit):
+        bench.build_parser().parse_args(["--threads", "0"])
 
 
 @pytest.mark.parametrize("damage", ["grown", "missing", "no record"])
@@ -261,7 +264,7 @@ def test_one_shot_search_imports_nothing_heavy(hash_index_dir):
 def test_oversubscription_is_measured_on_one_and_all_threads(tiny):
     from types import SimpleNamespace
 
-    from fahras.retrieval.startup_bench import measure_oversubscription
+    from startup_bench import measure_oversubscription
 
     folder, _ = tiny
     searcher = SimpleNamespace(embedder=SimpleNamespace(folder=folder))

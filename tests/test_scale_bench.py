@@ -1,10 +1,10 @@
-"""The scale-measurement function (what `fahras bench` calls) on tiny corpora."""
+"""The scale-measurement function (what `python tools/bench.py` calls) on tiny corpora."""
 
 import json
 
 import numpy as np
 
-from fahras.retrieval import scale_bench
+import scale_bench
 
 
 def test_synthetic_material_looks_like_the_report(hash_index_dir):

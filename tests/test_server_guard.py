@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from fahras.ui.loadtest import call_event
+from loadtest import call_event
 from liveserver import running_serve
 
 pytestmark = pytest.mark.slow

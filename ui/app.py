@@ -347,7 +347,7 @@ def check_address(host: str, port: int) -> None:
 def _no_self_check(demo) -> dict:
     """Skip Gradio's launch self-check where it can be skipped: one HEAD request to the page
     with a 3 s timeout, after which it refuses to start without a share link. On a busy machine
-    the first page takes longer than that, and the server died at start (seen in fahras bench
+    the first page takes longer than that, and the server died at start (seen in python tools/bench.py
     at a load average of 9 on 2 cores). The server is the same without it."""
     import inspect
 

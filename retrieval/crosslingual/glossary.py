@@ -3,7 +3,7 @@
 The glossary is data: the general one (``retrieval/crosslingual/data/glossary.tsv``, written by
 hand: UN bodies, instruments, terms of art, meeting vocabulary, months, nationality adjectives,
 in lemma-like UN Arabic; ``data/countries.tsv`` generated from pycountry by
-:mod:`fahras.retrieval.crosslingual.countries`), and a corpus's own glossary files, which
+``tools/countries.py``), and a corpus's own glossary files, which
 ``fahras index`` stores in the index (:mod:`fahras.index.glossaries`; :func:`with_corpus`).
 Each entry has English variants, Arabic forms, a kind and a weight multiplier. See
 docs/crosslingual.md.

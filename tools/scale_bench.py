@@ -26,7 +26,7 @@ Synthetic corpora are made from the bundled report so that they look like real o
 - queries: 3-7 consecutive terms of a report passage; query vectors: perturbed report vectors.
 
 Every number is measured in this process on this machine: compare ratios from one run. The
-result is a plain dict (JSON-serializable); ``python -m fahras.retrieval.scale_bench`` prints
+result is a plain dict (JSON-serializable); ``python tools/scale_bench.py`` prints
 it (see docs/scale.md for the command and the numbers).
 """
 
@@ -333,7 +333,7 @@ def milvus_parity(question_files: Sequence[str | Path], model: str | None = None
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m fahras.retrieval.scale_bench",
+    p = argparse.ArgumentParser(prog="python tools/scale_bench.py",
                                 description="Measure the multi-document scale curve (JSON).")
     p.add_argument("--sizes", default="1000,10000,100000",
                    help="comma-separated corpus sizes in passages")
