@@ -203,7 +203,7 @@ def _eval_compare(args) -> int:
 def cmd_serve(args) -> int:
     if args.threads is not None:  # read by fahras.config.query_threads
         os.environ["FAHRAS_THREADS"] = str(args.threads)
-    from fahras.ui.app import serve  # gradio is imported here only, never by other commands
+    from fahras.ui.server import serve  # gradio is imported here only, never by other commands
 
     serve(host=args.host, port=args.port, index_dir=args.index, model=args.model,
           concurrency=args.concurrency, progress=progress_wanted(), max_queue=args.max_queue)
