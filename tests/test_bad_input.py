@@ -186,6 +186,7 @@ ARGV_BYTES = {
 }
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ARGV_BYTES)
 def test_invalid_utf8_on_the_command_line(hash_index_dir, name, hardening):
     r = _run([b"search", ARGV_BYTES[name], b"-k", b"2", b"--json", b"--model", b"hash",
@@ -206,6 +207,7 @@ def _one_line(q: str) -> str:
     return " ".join(q.split("\n")).replace("\r", " ")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("command", ["search", "ask"])
 def test_queries_file_with_every_bad_input(hash_index_dir, tmp_path, command, hardening):
     """One process answers the whole list: a JSON line per query, errors as JSON lines."""
@@ -229,6 +231,7 @@ def test_queries_file_with_every_bad_input(hash_index_dir, tmp_path, command, ha
                          hang=False)
 
 
+@pytest.mark.integration
 def test_queries_file_that_is_not_utf8_or_missing(hash_index_dir, tmp_path):
     bad = tmp_path / "cp1256.txt"
     bad.write_bytes("ما دور القنصليات؟\n".encode("cp1256"))
@@ -246,6 +249,7 @@ def test_queries_file_that_is_not_utf8_or_missing(hash_index_dir, tmp_path):
     assert "is not UTF-8 text (line 3)" in messages[1]
 
 
+@pytest.mark.integration
 def test_queries_file_lines_are_only_split_at_line_ends(hash_index_dir, tmp_path):
     qfile = tmp_path / "q.txt"
     qfile.write_bytes("تهريب\u2028المهاجرين\x0cبحرا\r\nFrontex\rconsular\n\n".encode())
@@ -255,6 +259,7 @@ def test_queries_file_lines_are_only_split_at_line_ends(hash_index_dir, tmp_path
     assert queries == ["تهريب\u2028المهاجرين\x0cبحرا", "Frontex", "consular"]
 
 
+@pytest.mark.integration
 def test_queries_from_stdin(hash_index_dir):
     r = _run(["ask", "--queries", "-", "-k", "1", "--model", "hash", "--index",
               str(hash_index_dir)], stdin="\ufeffمن افتتح الاجتماع؟\n\n   \n".encode())

@@ -11,6 +11,8 @@ from fahras.retrieval import batch_embed
 from fahras.retrieval.backends import milvus as mv
 from fahras.retrieval.searcher import Searcher
 
+pytestmark = pytest.mark.integration  # a Dask cluster and Milvus Lite
+
 distributed = pytest.importorskip("distributed")
 
 

@@ -38,6 +38,7 @@ def test_targets_read_their_value_and_compare():
                          "target": "<= 1.5", "value": 1.7, "met": False}
 
 
+@pytest.mark.integration
 def test_run_child_measures_wall_time_and_peak_memory():
     code = "import time; b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096]); " \
            "time.sleep(0.2); print('done')"
@@ -49,6 +50,7 @@ def test_run_child_measures_wall_time_and_peak_memory():
     assert rc == 3
 
 
+@pytest.mark.integration
 def test_a_childs_peak_memory_is_its_own_not_its_parents():
     """Linux carries the forking process's memory over a child's exec into ``ru_maxrss``: a
     small child of a large parent (a test session holding the model) must not report the
@@ -132,6 +134,7 @@ TINY = bench.Settings(rounds=1, cold_runs=1, build_runs=1, encode_runs=1, sizes=
                       scale_queries=5, model_bench=False, serve=False)
 
 
+@pytest.mark.integration
 def test_run_bench_with_the_hashing_embedder(hash_index_dir):
     out = bench.run_bench(hash_index_dir, model="hash", settings=TINY,
                           questions=["حماية الأطفال المهربين", "search and rescue at sea"])
@@ -183,6 +186,7 @@ def _run(args):
                           env=env, timeout=300)
 
 
+@pytest.mark.integration
 def test_bench_command(hash_index_dir):
     r = _run(["--sizes", "200", "--rounds", "1", "--runs", "1", "--no-model-bench",
               "--no-serve", "--index", str(hash_index_dir), "--json"])
@@ -194,6 +198,7 @@ def test_bench_command(hash_index_dir):
     assert r.returncode == 2 and b"not a comma-separated list" in r.stderr
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_serve_start_to_first_answer_is_measured(hash_index_dir):
     from startup_bench import measure_serve

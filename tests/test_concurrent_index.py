@@ -27,6 +27,8 @@ from fahras.index import store
 from fahras.index.builder import build_index
 from pausing import paused_at
 
+pytestmark = pytest.mark.integration  # fahras processes side by side
+
 PY = sys.executable
 CORPUS = Path(__file__).parent / "data" / "corpus"
 

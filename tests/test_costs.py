@@ -110,6 +110,7 @@ def _run(doc: Path, index: Path, script: str, deadline: float) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("script", ["arabic", "latin"])
 def test_a_paragraph_without_spaces_costs_what_its_letters_do(script, tmp_path, hardening):
     spaced = _run(_document(tmp_path / "spaced.txt", script, True), tmp_path / "i1", script, 300)
@@ -128,6 +129,7 @@ def test_a_paragraph_without_spaces_costs_what_its_letters_do(script, tmp_path, 
     assert total <= RATIO * baseline + 2, (run, spaced)
 
 
+@pytest.mark.integration
 def test_a_50_mb_text_is_refused_at_once(tmp_path, hardening):
     big = tmp_path / "big.ar.txt"
     paragraph = (CORPUS / "fx-2022-background.ar.txt").read_bytes()

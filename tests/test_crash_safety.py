@@ -35,6 +35,8 @@ from fahras.index.builder import build_index
 from fahras.retrieval.searcher import Searcher
 from pausing import MARKER, paused_at
 
+pytestmark = pytest.mark.integration  # fahras processes killed at each stage
+
 PY = sys.executable
 CORPUS = Path(__file__).parent / "data" / "corpus"
 QUERIES = ("الأطفال المهربين", "التوصية 8", "search and rescue at sea", "تهريب المهاجرين 2022")

@@ -239,6 +239,7 @@ class _Server:
         return text.replace("127.0.0.1:7860", f"127.0.0.1:{self.port}")
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.parametrize("source", SOURCES)
 def test_every_example_runs_and_succeeds(source, tmp_path, model_home):

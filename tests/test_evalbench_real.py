@@ -13,7 +13,7 @@ import pytest
 
 from conftest import REPO, SHARED
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 FIGURES_DIR = REPO / "artifacts" / "notebook"
 NOTEBOOK = REPO / "notebooks" / "evaluation.ipynb"

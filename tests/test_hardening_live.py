@@ -36,7 +36,7 @@ NETGUARD = Path(__file__).parent / "netguard"
 LOADTEST = Path(__file__).resolve().parents[1] / "tools" / "loadtest.py"
 LOAD = {"clients": 8, "requests": 300}
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.scenario]
 
 
 def _guarded_env(model_home: Path, log: Path) -> dict:

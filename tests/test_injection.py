@@ -4,7 +4,7 @@ the CSV and JSON exports, and on the terminal -- never as markup, a formula or a
 command. The report under test (tests/data/injection) carries <script>, <img onerror>, <svg
 onload>, javascript: links, <iframe>, attribute breakouts and spreadsheet formulas in its title,
 headings, paragraphs and recommendations, in an Arabic and an English version (linked), indexed
-with the fixture corpus (several documents). The browser half is tests/test_injection_live.py.
+with the fixture corpus (several documents).
 """
 
 from __future__ import annotations

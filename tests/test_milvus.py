@@ -19,6 +19,8 @@ from fahras.retrieval.backends.milvus import MilvusSearcher, encode_term, export
 from fahras.retrieval.searcher import Hit, SearchResult
 from test_multidoc import AR, BG, EN, CountingEmbedder, _texts_of
 
+pytestmark = pytest.mark.integration  # Milvus Lite
+
 pytest.importorskip("milvus_lite", reason="the Milvus tests need milvus-lite (fahras[milvus])")
 
 

@@ -40,6 +40,7 @@ def _one_line(e: pytest.ExceptionInfo) -> str:
 
 
 # -- no model needed ------------------------------------------------------------------------
+@pytest.mark.integration
 def test_import_is_cheap_and_changes_nothing():
     code = ("import json, os, sys; env = dict(os.environ); import fahras.index.model; "
             "print(json.dumps({'heavy': [m for m in ('torch', 'sentence_transformers', "
@@ -287,6 +288,7 @@ def test_interrupted_conversion_cleans_up(tmp_path, monkeypatch):
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_killed_conversion_leaves_no_usable_folder_and_recovers(e5_home, tmp_path, monkeypatch,
                                                                 hardening):
@@ -342,6 +344,7 @@ print(json.dumps({"sha256": info.sha256, "converted": len(calls), "exported": le
 """
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_two_processes_convert_once(e5_home, tmp_path):
     env = {**os.environ, "FAHRAS_HOME": str(tmp_path)}

@@ -139,6 +139,7 @@ def copied_home(model_home, tmp_path) -> Path:
     return home
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.parametrize("name", TAMPERING)
 def test_a_tampered_model_is_refused_naming_the_file(name, copied_home, real_index_dir,

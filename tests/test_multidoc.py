@@ -237,6 +237,7 @@ def test_structural_query_across_documents_pins_each_version(corpus_searcher):
     assert all(h.pinned for h in hits[:2])
 
 
+@pytest.mark.integration
 def test_cli_folder_index_and_filtered_search(corpus_dir, tmp_path):
     env_index = tmp_path / "idx"
     run = [sys.executable, "-m", "fahras"]

@@ -251,6 +251,7 @@ print(json.dumps({"code": code, "hits": len(json.loads(out.getvalue())["hits"]),
 """
 
 
+@pytest.mark.integration
 def test_one_shot_search_imports_nothing_heavy(hash_index_dir):
     r = subprocess.run([sys.executable, "-c", IMPORTS, "search", "ما دور القنصليات؟",
                         "--model", "hash", "--index", str(hash_index_dir), "--json"],
@@ -261,6 +262,7 @@ def test_one_shot_search_imports_nothing_heavy(hash_index_dir):
     assert not set(HEAVY) & set(out["modules"]), set(HEAVY) & set(out["modules"])
 
 
+@pytest.mark.integration
 def test_oversubscription_is_measured_on_one_and_all_threads(tiny):
     from types import SimpleNamespace
 

@@ -19,7 +19,7 @@ from fahras.errors import ModelError
 from fahras.index import model, model_default, model_folder, onnx_export, onnx_files
 from fahras.index.embedder import OnnxQueryEmbedder, SentenceTransformerEmbedder, get_embedder
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 PY = sys.executable
 
 

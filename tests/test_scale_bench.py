@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 import scale_bench
 
@@ -29,6 +30,7 @@ def test_synthetic_material_looks_like_the_report(hash_index_dir):
     assert all(3 <= len(q) <= 7 and set(q) <= report_vocab for q in queries)
 
 
+@pytest.mark.integration
 def test_scale_curve_returns_every_measurement(hash_index_dir):
     out = scale_bench.scale_curve([300], index_dir=hash_index_dir, n_queries=5)
     json.dumps(out)  # plain data

@@ -40,7 +40,7 @@ import pytest
 from loadtest import call_event
 from liveserver import running_serve
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.scenario]
 PY = sys.executable
 PROBE = Path(__file__).parent / "ssrfprobe"
 WARM_UP, CALLS, UNREAD = 300, 5000, 600

@@ -31,7 +31,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 AR_QUESTION = "متى عقد الاجتماع الحادي عشر؟"  # paragraph 30: «عُقد الاجتماع الحادي عشر ...»
 EN_QUESTION = "Who opened the meeting?"       # paragraph 31: «وافتتح الاجتماع ...»
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.scenario]
 
 
 def _get(url: str, timeout: float = 5) -> tuple[int, bytes]:

@@ -10,7 +10,7 @@ expression runs over a whole passage, so the cost is linear in its length):
 - ``agent``: a title or function word («السيد», «رئيس», "Mr", "director"), a body («الأمانة»,
   «الوفد», "secretariat"), a patronymic («محمد بن سعود»), or a name followed by a country in
   parentheses «... (اليونان)»;
-- ``place``: a country's name (``retrieval/data/countries.tsv``) or a word for a place
+- ``place``: a country's name (``retrieval/crosslingual/data/countries.tsv``) or a word for a place
   («مدينة», «عاصمة», "city");
 - ``list``: two list separators (،/,/؛) or more, or a sentence that ends with a colon.
 

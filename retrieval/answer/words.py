@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from fahras.retrieval.spelling import MAX_LENGTH as SPELLING_MAX_LENGTH
 from fahras.text.arabic import (
     Token,
     analyze,
@@ -178,12 +179,15 @@ def known_df(lexical, key: Key) -> int:
 
 
 _ARABIC_LETTERS = "ءابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+MAX_CORRECTED = SPELLING_MAX_LENGTH  # the longest word the query's typo tolerance corrects
 
 
 def near_known(lexical, stem_: str) -> bool:
     """Whether an Arabic stem is one edit (a letter left out, added, changed, or two swapped)
-    from a term the index has: a word the documents never use may be a typo of one they do."""
-    if not stem_ or not is_arabic(stem_[0]) or len(stem_) < 3:
+    from a term the index has: a word the documents never use may be a typo of one they do.
+    A "word" longer than any word worth correcting (a paste without spaces) is not: its
+    neighbours would cost quadratic time and memory (5,000 letters: 300,000 strings of 5,000)."""
+    if not stem_ or not is_arabic(stem_[0]) or not 3 <= len(stem_) <= MAX_CORRECTED:
         return False
     seen = set()
     for i in range(len(stem_) + 1):

@@ -189,8 +189,8 @@ class CrossLingualExpander:
     @cached_property
     def spelling(self) -> Vocabulary:
         """The lemmas of the glossary's English side, for correcting misspelt words."""
-        return Vocabulary(w.lemma for e in self.glossary.entries for v in e.en
-                          for w in english_words(v))
+        return Vocabulary.of(frozenset(w.lemma for e in self.glossary.entries for v in e.en
+                                       for w in english_words(v)))
 
     @property
     def english_vocabulary_words(self) -> list[str]:
