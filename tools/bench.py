@@ -598,20 +598,10 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def _positive(text: str) -> int:
-    import argparse
-
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"a number of threads, at least 1 (not {text!r})")
-    return n
-
-
 def build_parser():
     import argparse
+
+    from fahras.cli.parser import common_options, thread_count
 
     p = argparse.ArgumentParser(
         prog="python tools/bench.py", epilog=EPILOG,
@@ -635,13 +625,10 @@ def build_parser():
                    help="skip the model's conversion and load figures (tools/model_bench.py)")
     p.add_argument("--no-serve", action="store_true",
                    help="skip the start-up of fahras serve to its first answer")
-    p.add_argument("--threads", type=_positive, metavar="N",
+    p.add_argument("--threads", type=thread_count, metavar="N",
                    help="threads that encode one query in the measured commands (default: "
                    "FAHRAS_THREADS, else OMP_NUM_THREADS, else 1)")
-    p.add_argument("--model", help="embedding model: e5-small (default), a local "
-                   "sentence-transformers folder, or a hub id (env FAHRAS_MODEL)")
-    p.add_argument("--index", type=Path, help="index folder (default: $FAHRAS_HOME/index)")
-    p.add_argument("--json", action="store_true", help="print JSON (default when piped)")
+    common_options(p)
     return p
 
 

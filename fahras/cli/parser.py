@@ -11,7 +11,8 @@ import fahras.cli.commands as commands
 from fahras.cli.examples import EXAMPLES
 
 
-def _threads(text: str) -> int:
+def thread_count(text: str) -> int:
+    """An argparse type: a number of threads, at least 1."""
     try:
         n = int(text)
     except ValueError:
@@ -30,7 +31,8 @@ def _backend(p: argparse.ArgumentParser) -> None:
     p.add_argument("--collection", default="fahras", help="Milvus collection name prefix")
 
 
-def _common(p: argparse.ArgumentParser, index: bool = True) -> None:
+def common_options(p: argparse.ArgumentParser, index: bool = True) -> None:
+    """--model, --index (unless ``index`` is false) and --json."""
     p.add_argument("--model", help="embedding model: e5-small (default), a local "
                    "sentence-transformers folder, or a hub id (env FAHRAS_MODEL)")
     if index:
@@ -72,13 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=fmt, epilog=EXAMPLES["search"])
     _query_options(p, "query", 10, "number of passages (default 10)")
     _backend(p)
-    _common(p)
+    common_options(p)
     p.set_defaults(func=commands.cmd_search)
 
     p = sub.add_parser("ask", help="answer a question with a sentence of the report, cited",
                        formatter_class=fmt, epilog=EXAMPLES["ask"])
     _query_options(p, "question", 5, "number of passages listed (default 5)")
-    _common(p)
+    common_options(p)
     p.set_defaults(func=commands.cmd_ask)
 
     p = sub.add_parser("index", help="build the index (default: the bundled report)",
@@ -93,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="without a path: rebuild with the bundled report even though the index "
                    "holds other documents (they are removed)")
     _backend(p)
-    _common(p)
+    common_options(p)
     p.set_defaults(func=commands.cmd_index)
 
     p = sub.add_parser("passages", help="list the passages of the report(s)",
@@ -113,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="side by side: Ctrl-F and naive rank-bm25 baselines, Fahras lexical, "
                    "dense and hybrid (the default), in one table (--mode is ignored)")
     _backend(p)
-    _common(p)
+    common_options(p)
     p.set_defaults(func=commands.cmd_eval)
 
     p = sub.add_parser("serve", help="the web interface (and its HTTP API) in your browser",
@@ -128,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-queue", type=int, default=64,
                    help="requests that may wait for their turn; more are refused at once with "
                         "'queue full' (default 64)")
-    p.add_argument("--threads", type=_threads, metavar="N",
+    p.add_argument("--threads", type=thread_count, metavar="N",
                    help="threads that encode one query (default: FAHRAS_THREADS, else "
                    "OMP_NUM_THREADS, else 1: concurrent searches each use their own)")
     p.add_argument("--model", help="embedding model: e5-small (default), a local "
@@ -138,6 +140,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("model", help="provision the embedding model and show it",
                        formatter_class=fmt, epilog=EXAMPLES["model"])
-    _common(p, index=False)
+    common_options(p, index=False)
     p.set_defaults(func=commands.cmd_model)
     return parser
