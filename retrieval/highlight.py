@@ -1,7 +1,7 @@
 """Which words of a passage a query matched: spans of the report's own characters to highlight.
 
 Matching is done the way search matches: a passage token is highlighted when one of its index
-terms (:func:`fahras.retrieval.arabic.terms_of_token`) is one of the query's terms or of the
+terms (:func:`fahras.text.arabic.terms_of_token`) is one of the query's terms or of the
 Arabic terms an English query was expanded to. Tokens are found in the normalized text and
 mapped back to the original characters (:meth:`Normalized.original_span`), so a query
 «الاطفال» highlights «الأَطْفَال» whole, diacritics, hamza and tatweel included.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fahras.retrieval.arabic import (
+from fahras.text.arabic import (
     analyze,
     normalize_with_offsets,
     terms_of_token,

@@ -19,10 +19,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-# k1 = 1.2 as in Lucene and pyserini. b = 0.3, not the usual 0.75: passages here are whole
+# k1 = 1.2 as in Lucene and pyserini. b = 0.5, not the usual 0.75: passages here are whole
 # paragraphs of very unequal length (from one line to a page-long list of countries), and strong
 # length normalization buried a long paragraph whose one rare term the query named. Measured with
-# ``python -m fahras.retrieval.sweep`` (docs/evaluation.md): b in 0.3-0.5 beat 0.75 on Arabic and
+# ``python tools/sweep.py`` (docs/evaluation.md): b in 0.3-0.5 beat 0.75 on Arabic and
 # English questions of the development and held-out sets; 0.5 is the best balance.
 K1 = 1.2
 B = 0.5

@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fahras.retrieval.arabic import analyze, normalize, script_of, terms_of_token, tokenize
+from fahras.text.arabic import analyze, normalize, script_of, terms_of_token, tokenize
+from fahras.text.clitics import ARTICLE_PATTERN, PREFIX_PATTERN
 
 # Matched on normalized text (lower case, ة -> ه, alef forms -> ا, Arabic-Indic digits -> ASCII).
 _ITEM = r"(?:\s*\(\s*([a-z]|[\u0621-\u064a]{1,2})\s*\))?"
 _REFS = (
-    ("recommendation", re.compile(r"(?<![\w])(?:ال|لل|و|ب)?توصيه\s*(?:رقم\s*)?(\d{1,4})" + _ITEM)),
-    ("paragraph", re.compile(r"(?<![\w])(?:ال|لل|و|ب)?فقره\s*(?:رقم\s*)?(\d{1,4})" + _ITEM)),
+    ("recommendation", re.compile(r"(?<![\w])" + PREFIX_PATTERN + r"توصيه\s*(?:رقم\s*)?(\d{1,4})" + _ITEM)),
+    ("paragraph", re.compile(r"(?<![\w])" + PREFIX_PATTERN + r"فقره\s*(?:رقم\s*)?(\d{1,4})" + _ITEM)),
     ("recommendation", re.compile(r"\b(?:recommendations?|recs?\.?)\s*(?:no\.?\s*|number\s*|#\s*)?(\d{1,4})\b" + _ITEM)),
     ("paragraph", re.compile(r"(?:\bparagraphs?|\bparas?\.?|\bpar\.|§|¶)\s*(?:no\.?\s*|number\s*|#\s*)?(\d{1,4})\b" + _ITEM)),
 )
@@ -108,7 +109,7 @@ _AR_NOUNS = (("recommendation", "توصيه"), ("paragraph", "فقره"))
 _AR_ORDINAL = r"(%s)(?:\s+(عشره|عشر))?" % "|".join(sorted(_AR_ORDINALS, key=len, reverse=True))
 _EN_ORDINAL = "|".join(_EN_ORDINALS)
 _WORD_REFS = tuple(
-    (kind, re.compile(r"(?<![\w])(?:ال|لل|و|ب)?%s\s+ال%s(?![\w])" % (noun, _AR_ORDINAL)))
+    (kind, re.compile(r"(?<![\w])" + PREFIX_PATTERN + r"%s\s+ال%s(?![\w])" % (noun, _AR_ORDINAL)))
     for kind, noun in _AR_NOUNS
 ) + tuple(
     (kind, re.compile(r"\b(%s)\s+%ss?\b" % (_EN_ORDINAL, kind)))
@@ -126,7 +127,7 @@ def _word_number(word: str, teen: str | None) -> int:
     return _EN_ORDINALS.get(word) or _EN_CARDINALS[word]
 
 
-_AR_ORDINAL_WORD = re.compile(r"(?<![\w])(?:و|ب|ل|ف)?(?:لل|ال)%s(?![\w])" % _AR_ORDINAL)
+_AR_ORDINAL_WORD = re.compile(r"(?<![\w])" + ARTICLE_PATTERN + r"%s(?![\w])" % _AR_ORDINAL)
 _EN_ORDINAL_WORD = re.compile(r"\b(%s)\b|\b(\d{1,3})(?:st|nd|rd|th)\b" % _EN_ORDINAL,
                               re.IGNORECASE)
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fahras.retrieval.arabic import QUERY_STOP_WORDS, analyze, normalize, tokenize
+from fahras.text.arabic import QUERY_STOP_WORDS, analyze, normalize, tokenize
 
 FEATURES = (
     "lex", "dense", "coverage", "lex_rank", "dense_rank", "dense_gap", "prev_lex",

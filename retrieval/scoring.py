@@ -33,7 +33,7 @@ from fahras.messages import Message
 from fahras.retrieval import fusion
 from fahras.retrieval import query as query_mod
 from fahras.retrieval import rank_features
-from fahras.retrieval.arabic import normalize
+from fahras.text.arabic import normalize
 from fahras.retrieval.filters import DEFAULT_KINDS, Filters
 from fahras.retrieval.query import SPECIFIC_SHARE, QueryAnalysis, analyze_query
 

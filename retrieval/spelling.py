@@ -19,7 +19,7 @@ its own deletions -- a few dictionary probes per word, whatever the size of the 
 
 from __future__ import annotations
 
-from fahras.retrieval.arabic import (
+from fahras.text.arabic import (
     QUERY_STOP_WORDS,
     analyze,
     is_arabic,

@@ -2,15 +2,43 @@
 
 Most tests use the deterministic hashing embedder (model spec ``hash``) and a temporary
 FAHRAS_HOME, so they need no model and never touch the user's cache. Tests marked ``slow`` use
-the real multilingual-e5-small model, converted once per session into a temporary home.
+the real multilingual-e5-small model, converted once per session into a temporary home;
+``integration`` marks those that run processes, Milvus, Dask, a server or a browser.
+
+Tests run in a random order (pytest-randomly prints its seed in the header: ``--randomly-seed=N``
+repeats an order, ``-p no:randomly`` runs the written order). A module marked ``scenario``
+(steps of one session against one running server, whose last step reads the server's log)
+keeps its written order, wherever it falls among the others.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
+_COLLECTED = pytest.StashKey[int]()
+_COUNTER = itertools.count()
+
+
+def pytest_itemcollected(item):
+    item.stash[_COLLECTED] = next(_COUNTER)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The tests of a ``scenario`` module in their written order, in the places the (random)
+    order gave that module's tests."""
+    places = defaultdict(list)
+    for i, item in enumerate(items):
+        if item.get_closest_marker("scenario") is not None:
+            places[item.module].append(i)
+    for slots in places.values():
+        written = sorted((items[i] for i in slots), key=lambda it: it.stash[_COLLECTED])
+        for i, item in zip(slots, written):
+            items[i] = item
 
 # The ``hardening`` fixture: figures for docs/hardening.md, recorded by the tests themselves.
 pytest_plugins = ["hardening_ledger"]

@@ -18,7 +18,7 @@ from fahras.messages import text as message_text
 from fahras.retrieval.answer.reasons import Reason
 from fahras.retrieval.answer.table import sentence_table
 from fahras.retrieval.answer.words import Bag, coverage
-from fahras.retrieval.arabic import analyze
+from fahras.text.arabic import analyze
 
 PID = "wg-som-2024-report.ar:"
 
@@ -156,6 +156,7 @@ def test_the_stored_model_is_plain_numbers_for_the_features_there_are():
     assert "cv" in d and "dev-broad" in d["cv"]["dense"]
 
 
+@pytest.mark.integration
 def test_ask_does_not_import_the_fitting_libraries(hash_index_dir):
     code = ("import sys; from fahras.retrieval.searcher import Searcher; "
             f"s = Searcher.open({str(hash_index_dir)!r}, model='hash', build_if_missing=False); "

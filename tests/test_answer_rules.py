@@ -7,7 +7,7 @@ import pytest
 
 from fahras.retrieval.answer.offers import sentence_offers
 from fahras.retrieval.answer.qtypes import is_question, question_type
-from fahras.retrieval.arabic import normalize
+from fahras.text.arabic import normalize
 from fahras.retrieval.answer.words import Bag, Key, Unit, content_keys, cores, coverage
 
 
@@ -136,3 +136,24 @@ def test_content_keys_skip_stop_and_frame_words():
     words = [w for _, _, w in content_keys("ما اسم البرنامج الذي استخدم في الأردن؟")]
     assert words == ["البرنامج", "استخدم", "الأردن"]
     assert [w for _, _, w in content_keys("What is the name of the river?")] == ["river"]
+
+
+def test_near_known_finds_one_edit_and_never_tries_a_paste_without_spaces():
+    from fahras.retrieval.answer.words import MAX_CORRECTED, near_known
+
+    class Terms:
+        def __init__(self, terms):
+            self.terms, self.asked = set(terms), 0
+
+        def doc_freq(self, term):
+            self.asked += 1
+            return int(term in self.terms)
+
+    lexical = Terms(["تهريب", "ت" * MAX_CORRECTED])
+    assert near_known(lexical, "تهرب") and near_known(lexical, "تهريبب")  # one letter out / in
+    assert near_known(lexical, "تهيرب") and not near_known(lexical, "تحريك")  # two swapped; two edits
+    assert near_known(lexical, "ت" * (MAX_CORRECTED - 1))  # the longest word it corrects
+    lexical.asked = 0
+    t = time.perf_counter()
+    assert not near_known(lexical, "ت" * 4999)
+    assert lexical.asked == 0 and time.perf_counter() - t < 0.01

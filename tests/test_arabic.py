@@ -2,7 +2,7 @@
 
 import pytest
 
-from fahras.retrieval.arabic import (
+from fahras.text.arabic import (
     analyze,
     normalize,
     normalize_with_offsets,
@@ -101,7 +101,7 @@ def test_script_detection():
 
 
 def test_stop_words_are_written_in_normalized_form():
-    from fahras.retrieval.arabic import STOP_WORDS
+    from fahras.text.arabic import STOP_WORDS
 
     assert all(normalize(w) == w for w in STOP_WORDS)
     assert analyze("على لدى") == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fahras.retrieval.arabic import normalize
+from fahras.text.arabic import normalize
 from fahras.retrieval.crosslingual.arabizi import content_words, has_letter_digit, is_arabizi
 from fahras.retrieval.crosslingual.expander import CrossLingualExpander, ExpansionConfig
 from fahras.retrieval.crosslingual.names import distance, latin_key

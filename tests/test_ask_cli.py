@@ -6,6 +6,7 @@ import pytest
 from answerfixtures import small_model  # noqa: F401 (a fixture)
 
 from fahras import cli
+from fahras.cli.render import render_ask
 from fahras.retrieval.evaluate import (
     Question,
     QuestionResult,
@@ -61,15 +62,15 @@ def test_ask_mistakes_are_one_line_errors(capsys, hash_index_dir, argv, message)
 
 def test_render_marks_the_answer_in_its_passage(hash_searcher, small_model):
     result = hash_searcher.ask("أين عقد الاجتماع الحادي عشر للفريق العامل؟", 2)
-    text = cli.render_ask(result, bold=False)
+    text = render_ask(result, bold=False)
     assert text.startswith(("Answer (الفقرة 30 | Paragraph 30):",
                             "Likely answer, confidence"))
     assert "(الفقرة 30 | Paragraph 30):" in text.splitlines()[0]
     assert "»عُقد الاجتماع الحادي عشر" in text and "2024.«" in text
     assert "\033[" not in text
-    assert "\033[1m" in cli.render_ask(result, bold=True)
+    assert "\033[1m" in render_ask(result, bold=True)
     refused = hash_searcher.ask("ما هي ميزانية الفريق العامل؟", 2)
-    text = cli.render_ask(refused)
+    text = render_ask(refused)
     assert text.startswith("Not in the report: the documents never use the word «ميزانية».")
     assert "The closest passages:" in text and "1. " in text
 
@@ -162,7 +163,7 @@ def test_a_file_missing_the_query_column_is_refused(tmp_path):
 
 
 def test_latency_helper_measures_both_in_one_run(hash_searcher):
-    from fahras.retrieval.latency import QUESTIONS, measure
+    from latency import QUESTIONS, measure
 
     result = measure(hash_searcher, QUESTIONS[:4], rounds=1)
     assert set(result) == {"queries", "rounds", "search_p50_ms", "ask_p50_ms", "ratio"}

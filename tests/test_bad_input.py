@@ -17,6 +17,8 @@ import pytest
 
 from badinputs import INPUTS, REFUSED
 from fahras import cli
+from fahras.cli import commands
+from fahras.cli.render import terminal_safe
 from fahras.errors import UsageError
 from fahras.retrieval.searcher import MAX_QUERY_CHARS
 from fahras.ui import render
@@ -115,7 +117,7 @@ def test_cli_search_and_ask(hash_index_dir, capsys, name, hardening):
 @pytest.mark.parametrize("name", ["control-chars", "html", "emoji", "whole-paragraph"])
 def test_cli_readable_output_has_no_control_characters(hash_index_dir, capsys, monkeypatch,
                                                        name):
-    monkeypatch.setattr(cli, "_want_json", lambda args: False)
+    monkeypatch.setattr(commands, "want_json", lambda args: False)
     for command in ("search", "ask"):
         code, out, err = _cli(capsys, [command, "--index", str(hash_index_dir), "--model",
                                        "hash", "-k", "3", INPUTS[name]])
@@ -125,7 +127,7 @@ def test_cli_readable_output_has_no_control_characters(hash_index_dir, capsys, m
 
 def test_terminal_output_drops_control_sequences_from_reports():
     evil = "abc\x1b]0;owned\x07def\x1b[2Jghi\x9b31m\x00 and \x1b[1mbold\x1b[0m"
-    assert cli._terminal_safe(evil) == "abc]0;owneddef[2Jghi31m and \x1b[1mbold\x1b[0m"
+    assert terminal_safe(evil) == "abc]0;owneddef[2Jghi31m and \x1b[1mbold\x1b[0m"
 
 
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -135,14 +137,14 @@ def test_terminal_output_neutralizes_bidi_overrides(tmp_path, capsys, monkeypatc
     """A report whose text carries U+202E (right-to-left override) and isolates: the readable
     output of search and ask, and an error line quoting the user's text, carry none of them
     (the direction marks U+200E/U+200F stay: they reorder nothing beyond their neighbours)."""
-    assert cli._terminal_safe("a\u202eb\u2066c\u2069\u200fd") == "abc\u200fd"
+    assert terminal_safe("a\u202eb\u2066c\u2069\u200fd") == "abc\u200fd"
     doc = tmp_path / "bidi.ar.txt"
     doc.write_text("تقرير\n\nقال المندوب \u202eإن تهريب المهاجرين\u202c جريمة \u2067منظمة"
                    "\u2069 عابرة للحدود.\n", encoding="utf-8")
     index = tmp_path / "index"
     assert cli.main(["index", str(doc), "--index", str(index), "--model", "hash", "--json"]) == 0
     capsys.readouterr()
-    monkeypatch.setattr(cli, "_want_json", lambda args: False)
+    monkeypatch.setattr(commands, "want_json", lambda args: False)
     for argv in (["search", "تهريب المهاجرين"], ["ask", "ما هي الجريمة؟"],
                  ["index", "--remove", "x\u202egpj.exe"]):
         code, out, err = _cli(capsys, [*argv, "--index", str(index), "--model", "hash"])
@@ -184,6 +186,7 @@ ARGV_BYTES = {
 }
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ARGV_BYTES)
 def test_invalid_utf8_on_the_command_line(hash_index_dir, name, hardening):
     r = _run([b"search", ARGV_BYTES[name], b"-k", b"2", b"--json", b"--model", b"hash",
@@ -204,6 +207,7 @@ def _one_line(q: str) -> str:
     return " ".join(q.split("\n")).replace("\r", " ")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("command", ["search", "ask"])
 def test_queries_file_with_every_bad_input(hash_index_dir, tmp_path, command, hardening):
     """One process answers the whole list: a JSON line per query, errors as JSON lines."""
@@ -227,6 +231,7 @@ def test_queries_file_with_every_bad_input(hash_index_dir, tmp_path, command, ha
                          hang=False)
 
 
+@pytest.mark.integration
 def test_queries_file_that_is_not_utf8_or_missing(hash_index_dir, tmp_path):
     bad = tmp_path / "cp1256.txt"
     bad.write_bytes("ما دور القنصليات؟\n".encode("cp1256"))
@@ -244,6 +249,7 @@ def test_queries_file_that_is_not_utf8_or_missing(hash_index_dir, tmp_path):
     assert "is not UTF-8 text (line 3)" in messages[1]
 
 
+@pytest.mark.integration
 def test_queries_file_lines_are_only_split_at_line_ends(hash_index_dir, tmp_path):
     qfile = tmp_path / "q.txt"
     qfile.write_bytes("تهريب\u2028المهاجرين\x0cبحرا\r\nFrontex\rconsular\n\n".encode())
@@ -253,6 +259,7 @@ def test_queries_file_lines_are_only_split_at_line_ends(hash_index_dir, tmp_path
     assert queries == ["تهريب\u2028المهاجرين\x0cبحرا", "Frontex", "consular"]
 
 
+@pytest.mark.integration
 def test_queries_from_stdin(hash_index_dir):
     r = _run(["ask", "--queries", "-", "-k", "1", "--model", "hash", "--index",
               str(hash_index_dir)], stdin="\ufeffمن افتتح الاجتماع؟\n\n   \n".encode())

@@ -6,9 +6,12 @@ import pytest
 
 from docfixtures import make_corpus
 from fahras.config import bundled_corpus
-from fahras.index import batch_embed, builder, store
+from fahras.index import builder, store
+from fahras.retrieval import batch_embed
 from fahras.retrieval.backends import milvus as mv
 from fahras.retrieval.searcher import Searcher
+
+pytestmark = pytest.mark.integration  # a Dask cluster and Milvus Lite
 
 distributed = pytest.importorskip("distributed")
 

@@ -1,4 +1,4 @@
-"""`fahras bench`: the measurements' shape and arithmetic (hashing embedder; the real model's
+"""`python tools/bench.py`: the measurements' shape and arithmetic (hashing embedder; the real model's
 figures are checked by tests/test_evalbench_real.py)."""
 
 import json
@@ -6,12 +6,13 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from fahras.retrieval import bench
+import bench
 
 
 def test_summarize_gives_percentiles_of_the_samples():
@@ -37,6 +38,7 @@ def test_targets_read_their_value_and_compare():
                          "target": "<= 1.5", "value": 1.7, "met": False}
 
 
+@pytest.mark.integration
 def test_run_child_measures_wall_time_and_peak_memory():
     code = "import time; b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096]); " \
            "time.sleep(0.2); print('done')"
@@ -48,6 +50,7 @@ def test_run_child_measures_wall_time_and_peak_memory():
     assert rc == 3
 
 
+@pytest.mark.integration
 def test_a_childs_peak_memory_is_its_own_not_its_parents():
     """Linux carries the forking process's memory over a child's exec into ``ru_maxrss``: a
     small child of a large parent (a test session holding the model) must not report the
@@ -131,6 +134,7 @@ TINY = bench.Settings(rounds=1, cold_runs=1, build_runs=1, encode_runs=1, sizes=
                       scale_queries=5, model_bench=False, serve=False)
 
 
+@pytest.mark.integration
 def test_run_bench_with_the_hashing_embedder(hash_index_dir):
     out = bench.run_bench(hash_index_dir, model="hash", settings=TINY,
                           questions=["حماية الأطفال المهربين", "search and rescue at sea"])
@@ -173,26 +177,31 @@ def test_settings_quick_default_and_overrides():
         bench.run_bench(settings=bench.Settings(sizes=(5,)))
 
 
+BENCH = Path(__file__).resolve().parents[1] / "tools" / "bench.py"
+
+
 def _run(args):
     env = dict(os.environ, FAHRAS_MODEL="hash")
-    return subprocess.run([sys.executable, "-m", "fahras", *args], capture_output=True,
+    return subprocess.run([sys.executable, str(BENCH), *args], capture_output=True,
                           env=env, timeout=300)
 
 
-def test_cli_bench(hash_index_dir):
-    r = _run(["bench", "--sizes", "200", "--rounds", "1", "--runs", "1", "--no-model-bench",
+@pytest.mark.integration
+def test_bench_command(hash_index_dir):
+    r = _run(["--sizes", "200", "--rounds", "1", "--runs", "1", "--no-model-bench",
               "--no-serve", "--index", str(hash_index_dir), "--json"])
     assert r.returncode == 0, r.stderr.decode()
     out = json.loads(r.stdout)
     assert out["settings"]["sizes"] == [200] and out["settings"]["model_bench"] is False
     assert out["latency"]["rounds"] == 1 and out["cold_start"]["n"] == 1
-    r = _run(["bench", "--sizes", "1k"])
+    r = _run(["--sizes", "1k"])
     assert r.returncode == 2 and b"not a comma-separated list" in r.stderr
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_serve_start_to_first_answer_is_measured(hash_index_dir):
-    from fahras.retrieval.startup_bench import measure_serve
+    from startup_bench import measure_serve
 
     out = measure_serve(hash_index_dir, "hash", runs=1)
     assert out["n"] == 1 and 0.5 < out["p50_s"] < 300

@@ -1,4 +1,4 @@
-"""The per-character table of camel-tools' normalizers (retrieval/data/camel-chars.json) is
+"""The per-character table of camel-tools' normalizers (fahras/text/data/camel-chars.json) is
 what camel-tools itself gives, so a search can skip importing it."""
 
 import json
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from fahras.retrieval import arabic, camel_chars
+from fahras.text import arabic, camel_chars
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.integration  # the fahras command in subprocesses
+
 
 def run(args, env_extra=None, input=None, home=None):
     env = dict(os.environ)

@@ -45,6 +45,7 @@ def corpus_index(tmp_path_factory):
     (["--lang", "en", "--year", "2022"], "fahras: error: no document of the index matches these "
                                          "filters together (document, language, year)"),
 ])
+@pytest.mark.integration
 @pytest.mark.parametrize("command", ["search", "ask"])
 def test_a_filter_that_matches_nothing_is_refused(corpus_index, command, filters, message):
     home, index = corpus_index
@@ -54,6 +55,7 @@ def test_a_filter_that_matches_nothing_is_refused(corpus_index, command, filters
     assert r.stdout == b""
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("command", ["search", "ask"])
 def test_filters_that_match_select_exactly_their_documents(corpus_index, command):
     home, index = corpus_index

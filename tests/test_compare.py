@@ -190,6 +190,7 @@ def _run(args):
                           env=env, timeout=300)
 
 
+@pytest.mark.integration
 def test_cli_eval_compare(hash_index_dir):
     r = _run(["eval", str(DEV_SET), "--compare", "--json", "--index", str(hash_index_dir)])
     assert r.returncode == 0, r.stderr.decode()

@@ -2,8 +2,8 @@
 
 ``fahras index --add A`` and ``fahras index --add B`` are started together (no stagger), and
 ``--add`` together with ``--remove``. Each adding process is held for two seconds right after it
-has read the current generation and before it embeds (the ``embed`` stage of
-fahras/testhooks.py, which exists since the first crash-safety tests): that is the window in
+has read the current generation and before it embeds (the ``embed`` stage of the
+pause hook, tests/pausehooks/sitecustomize.py, which the crash-safety tests use too): that is the window in
 which, without a lock over the whole read-modify-write, both read the same generation and the
 second to write drops the first one's change. With the lock, the second waits and starts from
 what the first wrote. Hashing embedder, a few seconds.
@@ -25,10 +25,12 @@ import pytest
 from fahras.config import bundled_corpus
 from fahras.index import store
 from fahras.index.builder import build_index
+from pausing import paused_at
+
+pytestmark = pytest.mark.integration  # fahras processes side by side
 
 PY = sys.executable
 CORPUS = Path(__file__).parent / "data" / "corpus"
-HOLD = {"FAHRAS_TEST_PAUSE_AT": "embed", "FAHRAS_TEST_PAUSE_SECONDS": "2"}
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def index_dir(tmp_path) -> Path:
 
 
 def _fahras_index(index_dir: Path, *args: str, hold: bool) -> subprocess.Popen:
-    env = {**os.environ, **(HOLD if hold else {})}
+    env = paused_at("embed", 2) if hold else dict(os.environ)
     return subprocess.Popen([PY, "-m", "fahras", "index", "--index", str(index_dir), "--model",
                              "hash", "--json", *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

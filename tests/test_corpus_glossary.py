@@ -13,8 +13,8 @@ from fahras import cli
 from fahras.errors import CorpusError
 from fahras.index import glossaries, store
 from fahras.index.builder import build_index
-from fahras.index.incremental import update_index
-from fahras.retrieval.arabic import STOP_WORDS, normalize, tokenize
+from fahras.index.builder import update_index
+from fahras.text.arabic import STOP_WORDS, normalize, tokenize
 from fahras.retrieval.crosslingual.expander import CrossLingualExpander, ExpansionConfig
 from fahras.retrieval.crosslingual.glossary import (
     DATA,
@@ -139,7 +139,7 @@ def test_every_entry_of_the_report_glossary_is_the_reports_wording(report):
     """A corpus glossary describes its corpus: every entry has a form whose words all occur in
     the report (with or without a proclitic)."""
     from fahras.config import bundled_corpus
-    from fahras.retrieval.arabic import analyze
+    from fahras.text.arabic import analyze
     from fahras.retrieval.crosslingual.glossary import clitic_terms
 
     terms = {t for p in report.passages for t in analyze(p.text)}

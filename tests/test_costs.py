@@ -110,6 +110,7 @@ def _run(doc: Path, index: Path, script: str, deadline: float) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("script", ["arabic", "latin"])
 def test_a_paragraph_without_spaces_costs_what_its_letters_do(script, tmp_path, hardening):
     spaced = _run(_document(tmp_path / "spaced.txt", script, True), tmp_path / "i1", script, 300)
@@ -128,6 +129,7 @@ def test_a_paragraph_without_spaces_costs_what_its_letters_do(script, tmp_path, 
     assert total <= RATIO * baseline + 2, (run, spaced)
 
 
+@pytest.mark.integration
 def test_a_50_mb_text_is_refused_at_once(tmp_path, hardening):
     big = tmp_path / "big.ar.txt"
     paragraph = (CORPUS / "fx-2022-background.ar.txt").read_bytes()
@@ -174,7 +176,7 @@ def test_every_cache_has_a_size_and_per_word_caches_keep_no_long_keys():
     unbounded = [name for name, fn in _library_functions()
                  if hasattr(fn, "cache_info") and fn.cache_info().maxsize is None]
     assert unbounded == []
-    from fahras.retrieval import arabic
+    from fahras.text import arabic
     from fahras.retrieval.crosslingual import glossary
 
     for fn, word in ((arabic.stem, "تهريب" * 200), (glossary.lemma, "smuggling" * 100),

@@ -1,7 +1,7 @@
 """Crash safety: ``fahras index`` killed (SIGKILL) at every stage of a rebuild, and the one-time
 model conversion killed at every stage after the weights are written.
 
-A rebuild is stopped exactly at a stage by the test hook of fahras/testhooks.py
+A rebuild is stopped exactly at a stage by the pause hook of tests/pausehooks/sitecustomize.py
 (``FAHRAS_TEST_PAUSE_AT``), then killed. After each kill:
 
 - the index loads without a word of complaint and answers exactly as before the rebuild
@@ -30,10 +30,12 @@ from pathlib import Path
 import pytest
 
 from fahras.config import bundled_corpus
-from fahras.index import model, store
+from fahras.index import model, model_default, model_folder, store
 from fahras.index.builder import build_index
 from fahras.retrieval.searcher import Searcher
-from fahras.testhooks import MARKER
+from pausing import MARKER, paused_at
+
+pytestmark = pytest.mark.integration  # fahras processes killed at each stage
 
 PY = sys.executable
 CORPUS = Path(__file__).parent / "data" / "corpus"
@@ -54,7 +56,7 @@ def _answers(index_dir: Path) -> list[dict]:
 
 def _kill_at(stage: str, cmd: list[str], env: dict, timeout: float = 240) -> str:
     """Run ``cmd`` until it says it paused at ``stage``, then SIGKILL it; its stderr so far."""
-    env = {**env, "FAHRAS_TEST_PAUSE_AT": stage, "FAHRAS_TEST_PAUSE_SECONDS": "300"}
+    env = paused_at(stage, 300, env)
     child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = b""
     try:
@@ -160,19 +162,19 @@ def test_killed_model_conversion_at_every_stage_recovers(model_home, tmp_path, m
                                                          hardening):
     home = tmp_path / "home"
     env = {**os.environ, "FAHRAS_HOME": str(home)}
-    final = home / "models" / model.DEFAULT_DIR
+    final = home / "models" / model_default.DEFAULT_DIR
     cmd = [PY, "-c", "from fahras.index import model; model.resolve()"]
     for stage in MODEL_STAGES:
         _kill_at(stage, cmd, env, timeout=300)
         # Nothing at the model's place: no half-converted folder can be loaded.
-        assert not final.exists() and model._installed(final) is None, stage
+        assert not final.exists() and model_default.installed(final) is None, stage
         assert _model_leftovers(home), stage  # the killed process's temporary folder
         hardening.record("kill", target="model conversion", stage=stage, killed=True,
                          half_folder_installed=False)
     monkeypatch.setenv("FAHRAS_HOME", str(home))
     info = model.resolve()
     assert model.verify_files(info) and _model_leftovers(home) == []
-    record = json.loads((model_home / "models" / model.DEFAULT_DIR / model.RECORD).read_text())
+    record = json.loads((model_home / "models" / model_default.DEFAULT_DIR / model_folder.RECORD).read_text())
     assert info.sha256 == record["sha256"]  # the same model as an uninterrupted conversion
     hardening.record("kill", target="model conversion", stage="next use", converted=True,
                      same_sha256=True)

@@ -8,7 +8,7 @@ import pytest
 from fahras.index.report import Passage
 from fahras.index.store import IndexData
 from fahras.retrieval.crosslingual import expander as crosslingual
-from fahras.retrieval.arabic import normalize, tokenize
+from fahras.text.arabic import normalize, tokenize
 from fahras.retrieval.crosslingual.expander import CrossLingualExpander, ExpansionConfig
 from fahras.retrieval.crosslingual.glossary import DATA, english_words, lemma, load_glossary, read_entries
 from fahras.retrieval.query import WEIGHTS_LATIN, analyze_query, latin_weights
@@ -126,7 +126,7 @@ def test_glossary_files_are_well_formed():
 
 
 def test_countries_carry_the_un_spellings_first():
-    from fahras.retrieval.crosslingual.countries import read_variants
+    from countries import read_variants
 
     by_code = {e.note: e for e in read_entries(DATA / "countries.tsv")}
     for code, (en, ar) in read_variants().items():
@@ -135,7 +135,7 @@ def test_countries_carry_the_un_spellings_first():
 
 
 def test_countries_file_is_what_the_generator_writes():
-    from fahras.retrieval.crosslingual import countries  # needs pycountry, a test extra
+    import countries  # needs pycountry, a test extra
 
     assert countries.render(countries.build_rows()) == (DATA / "countries.tsv").read_text("utf-8")
 
@@ -239,7 +239,7 @@ class _FixedEmbedder:
 
 
 def _tiny_searcher(dense_cosines):
-    from fahras.retrieval.arabic import analyze
+    from fahras.text.arabic import analyze
     from fahras.retrieval.searcher import Searcher
 
     texts = ["التعاون الدولي في مكافحة التهريب", "حماية الأطفال المهاجرين",

@@ -4,7 +4,7 @@ The commands are read from the documentation itself (README's ```bash and ```pyt
 the ``examples:`` of each command's help), so a changed example is a changed test. Each source
 runs in order, as a reader would type it, in a fresh folder holding the files the examples
 name as the reader's own (``questions.txt``, ``reports/``, ``new-report.en.pdf``...), the
-checkout's ``fahras/`` and ``tests/`` (examples name ``fahras/data/examples.tsv``), and a fresh
+checkout's ``fahras/``, ``tests/`` and ``tools/`` (examples name ``fahras/data/examples.tsv``), and a fresh
 FAHRAS_HOME with the converted model. Two changes to what is typed, both mechanical:
 ``fahras serve`` listens on a free port instead of 7860/8080 (and the API examples call that
 port), so the test can run beside a server; a server runs until the API examples that follow
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from fahras.cli import EXAMPLES
+from fahras.cli.examples import EXAMPLES
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -171,7 +171,7 @@ def _reader_folder(tmp: Path, model_home: Path) -> tuple[Path, dict]:
     # Examples that name fahras/data/... or tests/data/... are typed in a checkout: the
     # folder has them where a checkout does (a copy of just those files would be a folder
     # "fahras" that `python -m fahras` would take for the package).
-    for name in ("fahras", "tests"):
+    for name in ("fahras", "tests", "tools"):
         (work / name).symlink_to(REPO / name, target_is_directory=True)
     shutil.copy(REPO / "fahras/data/examples.tsv", work / "questions.tsv")
     env = dict(os.environ, FAHRAS_HOME=str(home), HF_HUB_OFFLINE="1",
@@ -239,6 +239,7 @@ class _Server:
         return text.replace("127.0.0.1:7860", f"127.0.0.1:{self.port}")
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.parametrize("source", SOURCES)
 def test_every_example_runs_and_succeeds(source, tmp_path, model_home):

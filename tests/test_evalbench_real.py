@@ -1,5 +1,5 @@
 """The evaluation notebook, run headless top to bottom with the real model (slow), and the
-figures it produces: the comparison table (dev and held-out sets) and `fahras bench --quick`.
+figures it produces: the comparison table (dev and held-out sets) and `python tools/bench.py --quick`.
 
 The notebook runs once (a module fixture); it saves its figures, its executed copy and the JSON
 of the comparisons and of the benchmark in ``artifacts/notebook/`` (look at them), and the tests
@@ -13,7 +13,7 @@ import pytest
 
 from conftest import REPO, SHARED
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 FIGURES_DIR = REPO / "artifacts" / "notebook"
 NOTEBOOK = REPO / "notebooks" / "evaluation.ipynb"
@@ -75,7 +75,7 @@ def test_notebook_runs_top_to_bottom_with_this_python(executed):
         png = FIGURES_DIR / f"{name}.png"
         assert png.exists() and png.stat().st_size > 20_000, png
     assert "Fahras hybrid (default)" in text and "Wins: " in text and "Losses: " in text
-    assert "$ fahras bench --quick --sizes 1000,3000,10000 --json" in text
+    assert "$ python tools/bench.py --quick --sizes 1000,3000,10000 --json" in text
     assert "cold start to first answer" in text
 
 

@@ -31,6 +31,8 @@ import pytest
 from fahras.index import store
 from fahras.index.builder import build_index
 
+pytestmark = pytest.mark.integration  # fahras processes
+
 PY = sys.executable
 CORPUS = Path(__file__).parent / "data" / "corpus"
 NEW_DOC = CORPUS / "fx-2023-report.en.txt"

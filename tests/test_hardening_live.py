@@ -1,7 +1,7 @@
 """Hardening, for real: a running ``fahras serve`` under load, and no network at run time.
 
 - Load: ``fahras serve`` on 127.0.0.1 (real model, a free port) and the load-test client
-  ``python -m fahras.ui.loadtest`` (8 concurrent clients, 300 requests, half /search and half
+  ``python tools/loadtest.py`` (8 concurrent clients, 300 requests, half /search and half
   /ask, Arabic and English; it stops by itself). Zero errors; p50/p95 latency recorded.
 - No network: ``fahras search``, ``fahras ask`` and that same ``fahras serve`` run with the
   network guard of tests/netguard/sitecustomize.py on PYTHONPATH: every connection or name
@@ -28,14 +28,15 @@ from pathlib import Path
 import pytest
 
 from badinputs import INPUTS, REFUSED
-from fahras.ui.loadtest import call, call_event
+from loadtest import call, call_event
 from liveserver import running_serve
 
 PY = sys.executable
 NETGUARD = Path(__file__).parent / "netguard"
+LOADTEST = Path(__file__).resolve().parents[1] / "tools" / "loadtest.py"
 LOAD = {"clients": 8, "requests": 300}
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.scenario]
 
 
 def _guarded_env(model_home: Path, log: Path) -> dict:
@@ -114,7 +115,7 @@ def test_serve_listens_on_this_machine_only(guarded_server, hardening):
 
 def test_load_on_a_running_server(guarded_server, hardening):
     out = subprocess.run(
-        [PY, "-m", "fahras.ui.loadtest", "--url", guarded_server["base"], "--clients",
+        [PY, str(LOADTEST), "--url", guarded_server["base"], "--clients",
          str(LOAD["clients"]), "--requests", str(LOAD["requests"]), "--deadline", "240",
          "--json"], capture_output=True, text=True, timeout=400)
     report = json.loads(out.stdout)

@@ -97,6 +97,7 @@ def _run(args, **kw):
                           text=True, env=env, timeout=120, **kw)
 
 
+@pytest.mark.integration
 def test_cli_exit_status_skipped_lines_and_piped_progress(tmp_path):
     folder = make_folder(tmp_path)
     r = _run(["index", str(folder), "--index", str(tmp_path / "index"), "--json"])

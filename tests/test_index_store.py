@@ -10,7 +10,7 @@ import pytest
 from fahras.errors import IndexError_
 from fahras.index import store
 from fahras.index.builder import build_index
-from fahras.retrieval.arabic import NORMALIZER_VERSION
+from fahras.text.arabic import NORMALIZER_VERSION
 from fahras.retrieval.searcher import Searcher
 
 

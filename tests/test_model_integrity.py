@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from fahras.errors import ModelError
-from fahras.index import filecheck, model
+from fahras.index import filecheck, model, model_default, model_folder
 
 PY = sys.executable
 
@@ -134,11 +134,12 @@ def copied_home(model_home, tmp_path) -> Path:
     """A home with a real copy of the converted model (new files: the original may share its
     inodes with other homes)."""
     home = tmp_path / "home"
-    src = model_home / "models" / model.DEFAULT_DIR
-    shutil.copytree(src, home / "models" / model.DEFAULT_DIR, copy_function=shutil.copy2)
+    src = model_home / "models" / model_default.DEFAULT_DIR
+    shutil.copytree(src, home / "models" / model_default.DEFAULT_DIR, copy_function=shutil.copy2)
     return home
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.parametrize("name", TAMPERING)
 def test_a_tampered_model_is_refused_naming_the_file(name, copied_home, real_index_dir,
@@ -148,7 +149,7 @@ def test_a_tampered_model_is_refused_naming_the_file(name, copied_home, real_ind
            str(real_index_dir), "--json"]
     ok = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0 and json.loads(ok.stdout)["hits"], ok.stderr[-2000:]
-    target = TAMPERING[name](copied_home / "models" / model.DEFAULT_DIR)
+    target = TAMPERING[name](copied_home / "models" / model_default.DEFAULT_DIR)
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     err = out.stderr
     assert out.returncode == 1 and out.stdout == "", (out.returncode, out.stdout[:300], err)
@@ -160,7 +161,7 @@ def test_a_tampered_model_is_refused_naming_the_file(name, copied_home, real_ind
 @pytest.mark.slow
 def test_a_normal_open_checks_without_reading_the_model_again(copied_home, monkeypatch):
     monkeypatch.setenv("FAHRAS_HOME", str(copied_home))
-    folder = copied_home / "models" / model.DEFAULT_DIR
+    folder = copied_home / "models" / model_default.DEFAULT_DIR
     t0 = time.perf_counter()
     first = model.resolve()  # a copy: new inodes, so read and verified once
     first_s = time.perf_counter() - t0
@@ -173,7 +174,7 @@ def test_a_normal_open_checks_without_reading_the_model_again(copied_home, monke
     assert model.resolve() == first
     again_s = time.perf_counter() - t0
     assert again_s < 0.5 and again_s < first_s, (first_s, again_s)
-    assert (copied_home / "models" / f"{model.DEFAULT_DIR}.checked.json").is_file()
+    assert (copied_home / "models" / f"{model_default.DEFAULT_DIR}.checked.json").is_file()
     assert Path(first.path) == folder
 
 
@@ -186,15 +187,15 @@ def test_the_message_names_the_file_for_the_default_model(tmp_path, monkeypatch)
 
     # the ONNX export beside the folder is not what this test is about: taken as made
     monkeypatch.setattr(onnx_export, "installed", lambda info: True)
-    folder = model.default_dir()
+    folder = model_default.default_dir()
     folder.mkdir(parents=True)
     (folder / "config.json").write_text('{"hidden_act": "gelu", "hidden_size": 8}')
     files = filecheck.record(folder)
-    record = {"format": model.RECORD_FORMAT, "converter_version": CONVERTER_VERSION,
-              "source": model._source_identity(), "dim": 8, "sha256": "0" * 64,
+    record = {"format": model_default.RECORD_FORMAT, "converter_version": CONVERTER_VERSION,
+              "source": model_default.source_identity(), "dim": 8, "sha256": "0" * 64,
               "files": {r: m["bytes"] for r, m in files.items()},
               "file_sha256": {r: m["sha256"] for r, m in files.items()}}
-    (folder / model.RECORD).write_text(json.dumps(record))
+    (folder / model_folder.RECORD).write_text(json.dumps(record))
     assert model.resolve().path == str(folder)
     (folder / "config.json").write_text('{"hidden_act": "relu", "hidden_size": 8}')
     with pytest.raises(ModelError) as e:

@@ -16,7 +16,7 @@ from fahras.config import bundled_corpus
 from fahras.errors import CorpusError, UsageError
 from fahras.index import builder, loaders, store
 from fahras.index.embedder import HashingEmbedder
-from fahras.index.incremental import update_index
+from fahras.index.builder import update_index
 from fahras.index.report import load_report, parse_report
 from fahras.retrieval.searcher import Searcher
 
@@ -237,6 +237,7 @@ def test_structural_query_across_documents_pins_each_version(corpus_searcher):
     assert all(h.pinned for h in hits[:2])
 
 
+@pytest.mark.integration
 def test_cli_folder_index_and_filtered_search(corpus_dir, tmp_path):
     env_index = tmp_path / "idx"
     run = [sys.executable, "-m", "fahras"]
@@ -285,7 +286,7 @@ def counting(monkeypatch):
 
 
 def _texts_of(doc):
-    from fahras.retrieval.sentences import split_sentences
+    from fahras.text.sentences import split_sentences
 
     out = [p.text for p in doc.passages]
     for p in doc.passages:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from conftest import DATA, SHARED
 from fahras import config
 from fahras.errors import ModelError, UsageError
-from fahras.index import e5_convert, onnx_export, unigram
+from fahras.index import e5_convert, onnx_export, onnx_files, unigram
 from fahras.index.onnx_encoder import OnnxEncoder
 
 DIM = 8
@@ -127,12 +127,12 @@ def _tiny_export(folder: Path, tokenizer_files: Path, table: np.ndarray) -> Path
          helper.make_tensor_value_info("unused", TensorProto.INT64, ["b", "s"])],
         [numpy_helper.from_array(table, "table")])
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
-              str(folder / onnx_export.MODEL_FILE))
-    (folder / onnx_export.PIPELINE).write_text(json.dumps(
+              str(folder / onnx_files.MODEL_FILE))
+    (folder / onnx_files.PIPELINE).write_text(json.dumps(
         {"prompts": {"query": "query: ", "passage": "passage: "}, "max_seq_length": 12,
          "dim": DIM}))
     files = {p.name: p.stat().st_size for p in folder.iterdir()}
-    (folder / onnx_export.RECORD).write_text(json.dumps({"files": files}))
+    (folder / onnx_files.RECORD).write_text(json.dumps({"files": files}))
     return folder
 
 
@@ -188,13 +188,16 @@ def test_one_thread_unless_the_user_says_otherwise(tiny, monkeypatch):
 
 
 def test_serve_and_bench_take_a_thread_count():
-    from fahras.cli import build_parser
+    import bench
+    from fahras.cli.parser import build_parser
 
     parser = build_parser()
     assert parser.parse_args(["serve", "--threads", "2"]).threads == 2
-    assert parser.parse_args(["bench", "--threads", "1"]).threads == 1
+    assert bench.build_parser().parse_args(["--threads", "1"]).threads == 1
     with pytest.raises(SystemExit):
         parser.parse_args(["serve", "--threads", "0"])
+    with pytest.raises(SystemExit):
+        bench.build_parser().parse_args(["--threads", "0"])
 
 
 @pytest.mark.parametrize("damage", ["grown", "missing", "no record"])
@@ -204,13 +207,13 @@ def test_damaged_export_is_refused_naming_the_file(tiny, damage):
         with open(folder / unigram.SCORES, "ab") as f:
             f.write(b"\0")
     elif damage == "missing":
-        (folder / onnx_export.MODEL_FILE).unlink()
+        (folder / onnx_files.MODEL_FILE).unlink()
     else:
-        (folder / onnx_export.RECORD).unlink()
+        (folder / onnx_files.RECORD).unlink()
     with pytest.raises(ModelError) as e:
         OnnxEncoder(folder)
-    named = {"grown": unigram.SCORES, "missing": onnx_export.MODEL_FILE,
-             "no record": onnx_export.RECORD}[damage]
+    named = {"grown": unigram.SCORES, "missing": onnx_files.MODEL_FILE,
+             "no record": onnx_files.RECORD}[damage]
     assert named in str(e.value) and str(folder) in str(e.value)
 
 
@@ -225,7 +228,7 @@ def test_an_export_is_used_only_for_the_model_it_was_made_from(tmp_path):
     (folder / "w.bin").write_bytes(b"12345")
     record = {"format": onnx_export.RECORD_FORMAT, "exporter_version":
               onnx_export.EXPORTER_VERSION, "model_sha256": "a" * 64, "files": {"w.bin": 5}}
-    (folder / onnx_export.RECORD).write_text(json.dumps(record))
+    (folder / onnx_files.RECORD).write_text(json.dumps(record))
     info = ModelInfo("m", str(model), 8, "a" * 64)
     assert onnx_export.installed(info) == folder
     assert onnx_export.installed(ModelInfo("m", str(model), 8, "b" * 64)) is None
@@ -248,6 +251,7 @@ print(json.dumps({"code": code, "hits": len(json.loads(out.getvalue())["hits"]),
 """
 
 
+@pytest.mark.integration
 def test_one_shot_search_imports_nothing_heavy(hash_index_dir):
     r = subprocess.run([sys.executable, "-c", IMPORTS, "search", "ما دور القنصليات؟",
                         "--model", "hash", "--index", str(hash_index_dir), "--json"],
@@ -258,10 +262,11 @@ def test_one_shot_search_imports_nothing_heavy(hash_index_dir):
     assert not set(HEAVY) & set(out["modules"]), set(HEAVY) & set(out["modules"])
 
 
+@pytest.mark.integration
 def test_oversubscription_is_measured_on_one_and_all_threads(tiny):
     from types import SimpleNamespace
 
-    from fahras.retrieval.startup_bench import measure_oversubscription
+    from startup_bench import measure_oversubscription
 
     folder, _ = tiny
     searcher = SimpleNamespace(embedder=SimpleNamespace(folder=folder))

@@ -16,10 +16,10 @@ import pytest
 
 from conftest import SHARED
 from fahras.errors import ModelError
-from fahras.index import model, onnx_export
+from fahras.index import model, model_default, model_folder, onnx_export, onnx_files
 from fahras.index.embedder import OnnxQueryEmbedder, SentenceTransformerEmbedder, get_embedder
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 PY = sys.executable
 
 
@@ -32,12 +32,12 @@ def e5_home(model_home, monkeypatch) -> Path:
 def test_provisioning_exports_and_verifies(e5_home):
     info = model.resolve()
     folder = onnx_export.installed(info)
-    assert folder == e5_home / "models" / f"{model.DEFAULT_DIR}-onnx"
-    record = onnx_export.read_record(folder)
+    assert folder == e5_home / "models" / f"{model_default.DEFAULT_DIR}-onnx"
+    record = onnx_files.read_record(folder)
     assert record["model_sha256"] == info.sha256 and record["dim"] == 384
     assert record["max_seq_length"] == 512 and record["prompts"]["query"] == "query: "
     cosines = record["verification"]["cosines"]
-    assert len(cosines["query"]) == len(cosines["passage"]) == len(model.PROBES)
+    assert len(cosines["query"]) == len(cosines["passage"]) == len(model_folder.PROBES)
     assert min(cosines["query"] + cosines["passage"]) >= onnx_export.MIN_COSINE
     assert onnx_export.verify_files(folder)
     assert isinstance(get_embedder("e5-small"), OnnxQueryEmbedder)
@@ -45,7 +45,7 @@ def test_provisioning_exports_and_verifies(e5_home):
 
 def test_onnx_and_sentence_transformers_embed_alike(e5_home):
     fast, slow = get_embedder("e5-small"), SentenceTransformerEmbedder("e5-small")
-    texts = [*model.PROBES, "ما هي ميزانية الفريق العامل؟", "Who opened the meeting?"]
+    texts = [*model_folder.PROBES, "ما هي ميزانية الفريق العامل؟", "Who opened the meeting?"]
     cos = (fast.encode_queries(texts) * slow.encode_queries(texts)).sum(axis=1)
     assert cos.min() >= 0.9999, cos
     docs = (fast.encode_documents(texts[:3]) * slow.encode_documents(texts[:3])).sum(axis=1)
@@ -79,9 +79,9 @@ def test_tampered_weights_are_refused_naming_the_file(e5_home, tmp_path):
     copy = _copy_export(onnx_export.installed(info), tmp_path / "export")
     import onnx
 
-    proto = onnx.load(str(copy / onnx_export.MODEL_FILE), load_external_data=False)
+    proto = onnx.load(str(copy / onnx_files.MODEL_FILE), load_external_data=False)
     rng = np.random.default_rng(1)
-    with open(copy / onnx_export.DATA_FILE, "r+b") as f:  # same size: weights permuted
+    with open(copy / onnx_files.DATA_FILE, "r+b") as f:  # same size: weights permuted
         for tensor in proto.graph.initializer:
             where = {e.key: e.value for e in tensor.external_data}
             if ("offset" not in where or int(where["length"]) > 50_000_000
@@ -94,7 +94,7 @@ def test_tampered_weights_are_refused_naming_the_file(e5_home, tmp_path):
     st = onnx_export._load(info.path)
     with pytest.raises(ModelError) as e:
         onnx_export.verify(st, info.path, copy)
-    assert str(copy / onnx_export.MODEL_FILE) in str(e.value) and "disagrees" in str(e.value)
+    assert str(copy / onnx_files.MODEL_FILE) in str(e.value) and "disagrees" in str(e.value)
     assert not onnx_export.verify_files(copy)
 
 
@@ -113,7 +113,7 @@ def test_a_wrong_tokenizer_is_refused_naming_the_file(e5_home, tmp_path):
 def _linked_home(model_home: Path, home: Path) -> Path:
     """A FAHRAS_HOME holding the converted model (a link to the session's) but no export."""
     (home / "models").mkdir(parents=True)
-    (home / "models" / model.DEFAULT_DIR).symlink_to(model_home / "models" / model.DEFAULT_DIR)
+    (home / "models" / model_default.DEFAULT_DIR).symlink_to(model_home / "models" / model_default.DEFAULT_DIR)
     return home
 
 
@@ -123,7 +123,7 @@ def test_killed_export_at_every_stage_leaves_nothing_and_recovers(model_home, tm
 
     home = _linked_home(model_home, tmp_path / "home")
     env = {**os.environ, "FAHRAS_HOME": str(home)}
-    final = home / "models" / f"{model.DEFAULT_DIR}-onnx"
+    final = home / "models" / f"{model_default.DEFAULT_DIR}-onnx"
     cmd = [PY, "-c", "from fahras.index import model; model.resolve()"]
     for stage in ("onnx-export", "onnx-verify", "onnx-install"):
         _kill_at(stage, cmd, env, timeout=600)
@@ -137,7 +137,7 @@ def test_killed_export_at_every_stage_leaves_nothing_and_recovers(model_home, tm
     assert onnx_export.installed(info) == final and onnx_export.verify_files(final)
     assert not [p for p in final.parent.iterdir() if p.name.startswith(f".{final.name}")]
     hardening.record("kill", target="ONNX export", stage="next use", converted=True,
-                     same_sha256=onnx_export.read_record(final)["model_sha256"] == info.sha256)
+                     same_sha256=onnx_files.read_record(final)["model_sha256"] == info.sha256)
 
 
 ONE_SHOT = """

@@ -128,7 +128,7 @@ def test_one_edit_and_the_dotless_skeleton():
 
 
 def test_speller_corrects_only_words_the_index_lacks():
-    from fahras.retrieval.arabic import analyze
+    from fahras.text.arabic import analyze
 
     vocab = set(analyze("تهريب المهاجرين البحث والإنقاذ في البحر القنصليات الوطنية"))
     s = Speller(vocab, lambda t: 1 if t in vocab else 0)

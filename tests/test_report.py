@@ -143,6 +143,7 @@ def test_parse_small_report():
     assert doc.date == "1 May 2020"
 
 
+@pytest.mark.integration
 def test_passages_cli_json():
     out = subprocess.run([sys.executable, "-m", "fahras", "passages", "--json"],
                          capture_output=True, text=True, check=True).stdout

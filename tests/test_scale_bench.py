@@ -1,10 +1,11 @@
-"""The scale-measurement function (what `fahras bench` calls) on tiny corpora."""
+"""The scale-measurement function (what `python tools/bench.py` calls) on tiny corpora."""
 
 import json
 
 import numpy as np
+import pytest
 
-from fahras.retrieval import scale_bench
+import scale_bench
 
 
 def test_synthetic_material_looks_like_the_report(hash_index_dir):
@@ -29,6 +30,7 @@ def test_synthetic_material_looks_like_the_report(hash_index_dir):
     assert all(3 <= len(q) <= 7 and set(q) <= report_vocab for q in queries)
 
 
+@pytest.mark.integration
 def test_scale_curve_returns_every_measurement(hash_index_dir):
     out = scale_bench.scale_curve([300], index_dir=hash_index_dir, n_queries=5)
     json.dumps(out)  # plain data

@@ -7,7 +7,7 @@ import pytest
 
 from fahras.retrieval import dense as dense_mod
 from fahras.retrieval import lexical_fast
-from fahras.retrieval.arabic import analyze
+from fahras.text.arabic import analyze
 from fahras.retrieval.dense import DenseIndex
 from fahras.retrieval.lexical import LexicalIndex, lucene_idf
 from fahras.retrieval.lexical_fast import FastLexicalIndex, make_lexical_index

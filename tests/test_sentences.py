@@ -2,7 +2,7 @@
 
 import pytest
 
-from fahras.retrieval.sentences import split_sentences
+from fahras.text.sentences import split_sentences
 
 
 def pieces(text):

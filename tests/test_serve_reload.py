@@ -17,7 +17,7 @@ from liveserver import running_serve
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 
-pytestmark = pytest.mark.slow  # a server
+pytestmark = [pytest.mark.slow, pytest.mark.integration]  # a server
 
 
 def _search(base: str, query: str) -> dict:

@@ -37,10 +37,10 @@ from pathlib import Path
 
 import pytest
 
-from fahras.ui.loadtest import call_event
+from loadtest import call_event
 from liveserver import running_serve
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.scenario]
 PY = sys.executable
 PROBE = Path(__file__).parent / "ssrfprobe"
 WARM_UP, CALLS, UNREAD = 300, 5000, 600

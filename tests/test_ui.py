@@ -244,20 +244,19 @@ def test_answer_card_follows_the_ask_contract(hash_searcher):
     assert '<span class="answer-span">' in render.hits_html(view, "en")
 
 
-def test_notes_and_expansions_of_the_search_behind_an_answer_are_shown(hash_searcher):
+def test_notes_and_expansions_of_the_search_behind_an_answer_are_shown(hash_searcher,
+                                                                       monkeypatch):
     searcher = ContractSearcher(hash_searcher)
     view = build_view(searcher, "التوصية 99", 3)
     assert [n["text"] for n in view["notes"]] == ["there is no recommendation 99 in the index"]
     assert view["notes"][0]["code"] == "note_no_recommendation"
     assert "there is no recommendation 99" in render.status_html(view, "en")
     assert "لا توجد في الفهرس توصية رقمها 99" in render.status_html(view, "ar")
-    hash_searcher.expander = lambda analysis: (
+    # the session's searcher gets its own expander back after the test (monkeypatch)
+    monkeypatch.setattr(hash_searcher, "expander", lambda analysis: (
         [{"source": "children", "arabic": ["الأطفال"], "terms": ["اطفال"], "weight": 0.5,
-          "kind": "glossary"}] if "children" in analysis.text else [])
-    try:
-        view = build_view(searcher, "children", 3)
-    finally:
-        hash_searcher.expander = None
+          "kind": "glossary"}] if "children" in analysis.text else []))
+    view = build_view(searcher, "children", 3)
     assert view["expansions"][0]["arabic"] == ["الأطفال"] and "اطفال" in view["terms"]
     status = render.status_html(view, "en")
     assert "Matched on the Arabic terms:" in status and "الأطفال" in status
@@ -335,6 +334,7 @@ def test_app_builds_with_named_api_endpoints(hash_searcher, tmp_path):
     assert "http" not in css  # nothing fetched from elsewhere
 
 
+@pytest.mark.integration
 def test_search_command_never_imports_gradio(hash_index_dir, tmp_path):
     code = ("import sys, io, contextlib; from fahras.cli import main; "
             "out = io.StringIO()\n"

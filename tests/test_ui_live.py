@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from fahras.retrieval.arabic import analyze
+from fahras.text.arabic import analyze
 from liveserver import running_serve
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 AR_QUESTION = "متى عقد الاجتماع الحادي عشر؟"  # paragraph 30: «عُقد الاجتماع الحادي عشر ...»
 EN_QUESTION = "Who opened the meeting?"       # paragraph 31: «وافتتح الاجتماع ...»
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.scenario]
 
 
 def _get(url: str, timeout: float = 5) -> tuple[int, bytes]:

@@ -7,7 +7,7 @@
 
 A question file is ``FILE`` (scored on the default index, the bundled report's) or
 ``FILE@INDEX_DIR``; ``FILE:odd`` / ``FILE:even`` keep half of its rows (see
-:mod:`fahras.retrieval.ablation`). A configuration is ``default`` or ``none`` followed by
+`tools/ablation.py`). A configuration is ``default`` or ``none`` followed by
 ``+piece`` / ``-piece`` (pieces: :data:`fahras.retrieval.crosslingual.expander.PIECES` and
 ``EXPERIMENTAL``): ``default-corpus`` leaves out the corpus glossary, ``none`` is no expansion.
 It prints hit@1 / hit@5 per file, language and (with ``--kinds``) kind, for each mode. Query
@@ -86,8 +86,8 @@ def _split_spec(spec: str) -> tuple[str, str | None]:
 
 
 def run(files, configs, modes, kinds=False, model=None):
-    from fahras.retrieval.ablation import _keep
-    from fahras.retrieval.ablation import _split_spec as split_half
+    from ablation import _keep
+    from ablation import _split_spec as split_half
     from fahras.retrieval.crosslingual.expander import CrossLingualExpander
     from fahras.retrieval.evaluate import evaluate, load_questions
     from fahras.retrieval.searcher import Searcher

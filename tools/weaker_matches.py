@@ -1,4 +1,4 @@
-"""How the weaker-matches rule (fahras/retrieval/relevance.py) behaves on question sets.
+"""How the weaker-matches rule (retrieval/relevance.py) behaves on question sets.
 
     python tools/weaker_matches.py [--index DIR] QUESTIONS.tsv [QUESTIONS.tsv ...]
 

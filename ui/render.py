@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from fahras import messages
-from fahras.retrieval.arabic import script_of
+from fahras.text.arabic import script_of
 from fahras.retrieval.highlight import highlight_spans, segments
 from fahras.ui.documents import doc_info_html, language_name
 from fahras.ui.i18n import direction, lang_of, t

@@ -46,7 +46,6 @@ were not fitted for, they are left out (:mod:`fahras.retrieval.answer.model`).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np

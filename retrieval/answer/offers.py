@@ -10,7 +10,7 @@ expression runs over a whole passage, so the cost is linear in its length):
 - ``agent``: a title or function word («السيد», «رئيس», "Mr", "director"), a body («الأمانة»,
   «الوفد», "secretariat"), a patronymic («محمد بن سعود»), or a name followed by a country in
   parentheses «... (اليونان)»;
-- ``place``: a country's name (``retrieval/data/countries.tsv``) or a word for a place
+- ``place``: a country's name (``retrieval/crosslingual/data/countries.tsv``) or a word for a place
   («مدينة», «عاصمة», "city");
 - ``list``: two list separators (،/,/؛) or more, or a sentence that ends with a colon.
 
@@ -22,7 +22,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from fahras.retrieval.arabic import normalize, tokenize_normalized
+from fahras.text.arabic import normalize, tokenize_normalized
+from fahras.text.clitics import bare_words, without_letter
 
 OFFERS = ("date", "number", "agent", "place", "list")
 
@@ -64,12 +65,11 @@ _REFERENCE_WORDS = frozenset("""
 item paragraph para recommendation resolution article session chapter annex page no
 """.split())
 _SEPARATORS = frozenset("،,؛;")
-_CLITICS = "وفبلك"
 
 
 def _bare(form: str) -> str:
     """A token without one leading conjunction or preposition (و ف ب ل ك)."""
-    return form[1:] if len(form) > 3 and form[0] in _CLITICS else form
+    return without_letter(form, 3)
 
 
 def _is_year(form: str) -> bool:
@@ -93,10 +93,10 @@ def country_forms() -> frozenset[str]:
 def _countries_in(forms: list[str]) -> bool:
     names = country_forms()
     for i, f in enumerate(forms):
-        for w in (f, _bare(f), "ال" + f[2:] if f.startswith("لل") else f):
-            if w in names:
-                return True
-        if i + 1 < len(forms) and f"{_bare(f)} {forms[i + 1]}" in names:
+        words = bare_words(f)
+        if any(w in names for w in words):
+            return True
+        if i + 1 < len(forms) and any(f"{w} {forms[i + 1]}" in names for w in words):
             return True
     return False
 

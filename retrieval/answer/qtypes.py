@@ -2,7 +2,7 @@
 
 The rules read only the question's interrogative words and the few words that say what form
 the answer takes («في أي عام», "how many", "which countries") -- never topic words. Text is
-normalized first (:func:`fahras.retrieval.arabic.normalize`: «متى» and «متي» are one, ة -> ه,
+normalized first (:func:`fahras.text.arabic.normalize`: «متى» and «متي» are one, ة -> ه,
 أ -> ا, lower case). The types, tried in this order:
 
 - ``yesno``: «هل ...», "Did/Is/Was/Can ... ?" -- answered by the sentence that settles it;
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from fahras.retrieval.arabic import normalize
+from fahras.text.arabic import normalize
 
 TYPES = ("yesno", "when", "how_many", "list", "who", "where", "what")
 # What each type wants a sentence to offer (:mod:`fahras.retrieval.answer.offers`).

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from fahras.retrieval.answer import qtypes
+import fahras.retrieval.answer.qtypes as qtypes
 from fahras.retrieval.answer.offers import country_forms, values
 from fahras.retrieval.answer.words import (
     Key,
@@ -25,8 +25,9 @@ from fahras.retrieval.answer.words import (
     question_units,
     word_pairs,
 )
-from fahras.retrieval.arabic import normalize, normalize_with_offsets, tokenize
 from fahras.retrieval.query import ordinal_numbers
+from fahras.text.arabic import normalize, normalize_with_offsets, tokenize
+from fahras.text.clitics import bare_words
 
 
 @dataclass
@@ -134,7 +135,7 @@ def _entities(text: str, latin: bool, expansions, units: list[Unit]) -> list[Uni
             span = keys[i:i + size]
             rest = " ".join(f for _, f, _ in span[1:])
             if len(span) == size and any((f"{r} {rest}" if rest else r) in names
-                                         for r in _readings(span[0][1])):
+                                         for r in bare_words(span[0][1])):
                 n = size
                 break
         if n:
@@ -145,15 +146,4 @@ def _entities(text: str, latin: bool, expansions, units: list[Unit]) -> list[Uni
             i += n
         else:
             i += 1
-    return out
-
-
-def _readings(form: str) -> list[str]:
-    """A word and the word without a leading conjunction or preposition («والمغرب», «للمغرب»,
-    «ومصر»)."""
-    out = [form]
-    if form.startswith("لل") and len(form) > 4:
-        out.append("ال" + form[2:])
-    if len(form) > 3 and form[0] in "وفبكل":
-        out.append(form[1:])
     return out

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from fahras.retrieval.answer.offers import counted, sentence_offers, values
 from fahras.retrieval.answer.words import Bag, word_pairs
-from fahras.retrieval.arabic import normalize, tokenize
+from fahras.text.arabic import normalize, tokenize
 from fahras.retrieval.query import ordinal_numbers
 
 # warm_up reads every sentence of an index with at most this many.

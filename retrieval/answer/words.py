@@ -12,7 +12,7 @@ word in few passages says more about where the answer is than a word in most):
   are no unit at all.
 
 A word is found in a text (a :class:`Bag`) when its light stem is one of the text's terms (the
-BM25 terms of :mod:`fahras.retrieval.arabic`), or when one of its *cores* -- the normalized word
+BM25 terms of :mod:`fahras.text.arabic`), or when one of its *cores* -- the normalized word
 without one leading clitic or verb prefix and/or one common suffix, «وحقهم» -> «حقهم»,
 «الدراسات» -> «دراس», «سيعقد» -> «عقد» -- is a core of a word of the text or, for a core of four
 letters or more, part of one («حكوم» in «الحكومة»). A number pair ``5/3`` also matches ``3/5``
@@ -26,7 +26,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from fahras.retrieval.arabic import (
+from fahras.retrieval.spelling import MAX_LENGTH as SPELLING_MAX_LENGTH
+from fahras.text.arabic import (
     Token,
     analyze,
     is_arabic,
@@ -36,6 +37,7 @@ from fahras.retrieval.arabic import (
     tokenize,
     tokenize_normalized,
 )
+from fahras.text.clitics import readings
 
 # Words that frame a question rather than say what it is about (normalized): «ما اسم ...»,
 # «كم عدد ...», «ما نوع ...», «بأي صفة ...», «ما موضوع ...».
@@ -49,10 +51,9 @@ name names kind kinds type types sort sorts number numbers date dates day days y
 role roles position positions title titles capacity topic topics subject subjects
 """.split())
 
-# Leading clitics (conjunction, preposition, article) and verb prefixes (future س, imperfect
-# ي/ت/ن), and common suffixes (plural, feminine, pronouns, verb endings). One of each at most.
-_PREFIXES = ("وال", "فال", "بال", "كال", "ولل", "لل", "ال", "و", "ف", "ب", "ل", "ك",
-             "سي", "ست", "سن", "ي", "ت", "ن")
+# Verb prefixes (future س, imperfect ي/ت/ن) besides the proclitics of fahras.text.clitics, and
+# common suffixes (plural, feminine, pronouns, verb endings). One prefix and one suffix at most.
+_VERB_PREFIXES = ("سي", "ست", "سن", "ي", "ت", "ن")
 _SUFFIXES = ("هما", "ات", "ون", "ين", "ان", "يه", "ها", "هم", "وا", "ه", "ي", "ت")
 _PAIR = re.compile(r"(\d+)/(\d+)")
 MIN_CORE = 3
@@ -60,14 +61,15 @@ MIN_PARTIAL = 4
 
 
 def cores(form: str) -> frozenset[str]:
-    """The cores of a normalized Arabic word: itself and the word without one leading clitic or
-    verb prefix and/or one common suffix -- every reading, since a leading «و» may be a
+    """The cores of a normalized Arabic word: itself and the word without its leading clitics
+    (every reading of :func:`fahras.text.clitics.readings`) or one verb prefix, and/or one
+    common suffix -- every reading, since a leading «و» may be a
     conjunction («وحقهم») or part of the word («وظيفة») -- of three letters or more. Empty for
     other words (digits, Latin)."""
     if not form or not is_arabic(form[0]) or not form.isalpha():
         return frozenset()
-    stems = {form}
-    for p in _PREFIXES:
+    stems = {r.core for r in readings(form, MIN_CORE)}
+    for p in _VERB_PREFIXES:
         if form.startswith(p) and len(form) - len(p) >= MIN_CORE:
             stems.add(form[len(p):])
     out = set(stems)
@@ -177,12 +179,15 @@ def known_df(lexical, key: Key) -> int:
 
 
 _ARABIC_LETTERS = "ءابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+MAX_CORRECTED = SPELLING_MAX_LENGTH  # the longest word the query's typo tolerance corrects
 
 
 def near_known(lexical, stem_: str) -> bool:
     """Whether an Arabic stem is one edit (a letter left out, added, changed, or two swapped)
-    from a term the index has: a word the documents never use may be a typo of one they do."""
-    if not stem_ or not is_arabic(stem_[0]) or len(stem_) < 3:
+    from a term the index has: a word the documents never use may be a typo of one they do.
+    A "word" longer than any word worth correcting (a paste without spaces) is not: its
+    neighbours would cost quadratic time and memory (5,000 letters: 300,000 strings of 5,000)."""
+    if not stem_ or not is_arabic(stem_[0]) or not 3 <= len(stem_) <= MAX_CORRECTED:
         return False
     seen = set()
     for i in range(len(stem_) + 1):

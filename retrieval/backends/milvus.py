@@ -36,7 +36,7 @@ import numpy as np
 
 from fahras.errors import IndexError_, UsageError
 from fahras.retrieval import rank_features
-from fahras.retrieval.arabic import NORMALIZER_VERSION
+from fahras.text.arabic import NORMALIZER_VERSION
 from fahras.retrieval.backends.milvus_index import export_index, index_milvus  # noqa: F401
 from fahras.retrieval.backends.milvus_reads import (
     MAX_LIMIT,

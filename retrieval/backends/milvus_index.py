@@ -10,7 +10,7 @@ import time
 
 from fahras.index import glossaries as glossary_files
 from fahras.index.report import PARSER_VERSION
-from fahras.retrieval.arabic import NORMALIZER_VERSION
+from fahras.text.arabic import NORMALIZER_VERSION
 from fahras.retrieval.backends.milvus_store import (
     DEFAULT_COLLECTION,
     MilvusStore,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from fahras.index.report import Passage
-from fahras.retrieval.arabic import analyze
+from fahras.text.arabic import analyze
 from fahras.retrieval.backends.milvus_store import (
     MilvusStore,
     chunks,

@@ -11,7 +11,7 @@ What is stored -- three collections, ``<name>_passages``, ``<name>_sentences`` a
 - passages: the passage (JSON, the report's own text), the scalar fields the filters use (doc,
   kind, part, lang, year, number, version key), its reading order ``ord`` (the engine's row),
   its embedding (HNSW, inner product), and its BM25 terms. Milvus has no Arabic analyzer, so
-  the terms are Fahras' own (:func:`fahras.retrieval.arabic.analyze`: normalized,
+  the terms are Fahras' own (:func:`fahras.text.arabic.analyze`: normalized,
   light-stemmed, stop words out), each written as an opaque ASCII token (``t`` + 16 hex digits
   of its hash) so that any Milvus tokenizer -- ``standard`` in Milvus Lite, which has no
   ``whitespace`` tokenizer -- keeps every term whole (``ctoc/cop/wg.7/2024/3`` would otherwise

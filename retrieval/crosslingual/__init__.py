@@ -6,7 +6,7 @@
 - :mod:`.glossary`: the English-Arabic glossary (English lemmas, longest-match lookup, Arabic
   terms of a word's written variants: :func:`clitic_terms`): the general one in ``data/``
   (:func:`load_glossary`; its ``country`` entries are what
-  :func:`fahras.retrieval.entities.named_countries` reads) and a corpus's own, stored in its
+  :func:`fahras.retrieval.answer.offers.country_forms` reads) and a corpus's own, stored in its
   index (:func:`with_corpus`);
 - :mod:`.names`: Latin names matched phonetically to the corpus's Arabic words;
 - :mod:`.countries`: the generator of ``data/countries.tsv``;

@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from fahras.retrieval.arabic import STOP_WORDS, analyze, tokenize
+from fahras.text.arabic import STOP_WORDS, analyze, tokenize
 from fahras.retrieval.crosslingual.arabizi import content_words, is_arabizi
 from fahras.retrieval.crosslingual.glossary import (
     Glossary,
@@ -188,8 +188,8 @@ class CrossLingualExpander:
     @cached_property
     def spelling(self) -> Vocabulary:
         """The lemmas of the glossary's English side, for correcting misspelt words."""
-        return Vocabulary(w.lemma for e in self.glossary.entries for v in e.en
-                          for w in english_words(v))
+        return Vocabulary.of(frozenset(w.lemma for e in self.glossary.entries for v in e.en
+                                       for w in english_words(v)))
 
     @property
     def english_vocabulary_words(self) -> list[str]:

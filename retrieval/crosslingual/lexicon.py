@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fahras.retrieval.arabic import STOP_WORDS, tokenize
+from fahras.text.arabic import STOP_WORDS, tokenize
 
 K = 10
 MARGIN = 0.06

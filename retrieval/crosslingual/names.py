@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from fahras.retrieval.arabic import normalize
 from fahras.retrieval.crosslingual.glossary import lemma
+from fahras.text.arabic import normalize
+from fahras.text.clitics import readings
 
 VOWELS = frozenset("aeiouy")
 # (Latin, Arabic, cost): letter correspondences. Arabic letters are in normalized form
@@ -82,10 +83,11 @@ MAX_LENGTH = 30  # longer "words" are not names (and the alignment is quadratic)
 # closest. A real name passes the skeleton filter with a handful; a made-up consonant-rich word
 # with dozens, each costing a full alignment.
 MAX_CANDIDATES = 16
-# Prefixes stripped from corpus tokens, with the cost of reading a token that way: the article
-# is common on names of bodies («الإنتربول»), a one-letter proclitic less so.
-_PROCLITICS = (("وال", 0.02), ("بال", 0.05), ("لل", 0.05), ("ال", 0.0), ("و", 0.05),
-               ("ب", 0.1), ("ل", 0.1))
+# The cost of reading a corpus token without its proclitics (fahras.text.clitics): the article
+# is common on names of bodies («الإنتربول») and costs nothing; a one-letter clitic costs less
+# before the article («والإنتربول») than directly on a name («وأوليفيا»).
+_CLITIC_COST = {  # (kind of letter, article follows)
+    ("conj", True): 0.02, ("prep", True): 0.05, ("conj", False): 0.05, ("prep", False): 0.1}
 
 
 def latin_weight(word: str) -> float:
@@ -206,10 +208,10 @@ def arabic_cores(token: str) -> list[tuple[str, float]]:
     """A normalized Arabic token and its forms without a leading proclitic or article, each
     with the cost of that reading."""
     out = {token: 0.0}
-    for p, cost in _PROCLITICS:
-        if token.startswith(p) and len(token) - len(p) >= 3:
-            core = token[len(p):]
-            out[core] = min(out.get(core, cost), cost)
+    for r in readings(token, min_core=3)[1:]:
+        cost = (_CLITIC_COST[("conj", r.article)] if r.conj else 0.0) + (
+            _CLITIC_COST[("prep", r.article)] if r.prep else 0.0)
+        out[r.core] = min(out.get(r.core, cost), cost)
     return list(out.items())
 
 
@@ -227,7 +229,7 @@ def length_factor(key: str) -> float:
 
 @lru_cache(maxsize=1)
 def _stop_forms() -> frozenset[str]:
-    from fahras.retrieval.arabic import STOP_WORDS
+    from fahras.text.arabic import STOP_WORDS
 
     return frozenset(normalize(w) for w in STOP_WORDS)
 

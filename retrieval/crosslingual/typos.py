@@ -90,6 +90,12 @@ class Vocabulary:
             for d in _deletes(w, allowed(w)):
                 self._index.setdefault(d, []).append(w)
 
+    @staticmethod
+    @lru_cache(maxsize=4)  # a process opens few glossaries, often again (a searcher per command)
+    def of(words: frozenset[str]) -> "Vocabulary":
+        """The vocabulary of ``words``, built once per process for the same words."""
+        return Vocabulary(words)
+
     def __contains__(self, word: str) -> bool:
         return word in self.words
 

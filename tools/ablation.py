@@ -1,6 +1,6 @@
 """Measure the cross-lingual pieces one by one: the table in docs/crosslingual.md.
 
-    python -m fahras.retrieval.ablation ../shared/eval/dev.tsv tests/data/heldout.tsv
+    python tools/ablation.py ../shared/eval/dev.tsv tests/data/heldout.tsv
 
 For each configuration (no expansion, glossary only, names only, numbers only, all together)
 it scores each question file with the real searcher and prints a Markdown table of hit@1, hit@5

@@ -1,12 +1,12 @@
 """Sweep the lexical and fusion parameters: the table behind the defaults in lexical.py/query.py.
 
-    python -m fahras.retrieval.sweep ../shared/eval/dev.tsv tests/data/heldout.tsv \\
+    python tools/sweep.py ../shared/eval/dev.tsv tests/data/heldout.tsv \\
         --k1 0.9,1.2,1.5,2.0 --b 0.3,0.5,0.75 --arabic-weight 0.6
 
 For each combination of BM25 ``k1``, ``b`` and Arabic-query lexical weight it scores the
 question files with the real searcher and prints hit@1 / MRR@10 per file and language, as a
 Markdown table. Query vectors are computed once and reused. ``FILE:odd`` / ``FILE:even`` keep
-half of a held-out file (see :mod:`fahras.retrieval.ablation`).
+half of a held-out file (see `tools/ablation.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from fahras.retrieval import query as query_mod
-from fahras.retrieval.ablation import _keep, _split_spec, cached_encoder
+from ablation import _keep, _split_spec, cached_encoder
 from fahras.retrieval.evaluate import evaluate_searcher, load_questions
 from fahras.retrieval.lexical import B, K1, LexicalIndex
 

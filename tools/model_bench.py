@@ -1,5 +1,11 @@
-"""``fahras model --bench``: the model's provisioning, load and query-encoding figures, each
-measured in a fresh subprocess (docs/model.md quotes them)."""
+"""The model's provisioning, load and query-encoding figures, each measured in a fresh
+subprocess (docs/model.md quotes them; developer tooling, run from a checkout)::
+
+    python tools/model_bench.py            # about a minute on 2 cores; JSON
+    python tools/model_bench.py --model PATH
+
+Each child is a short script run with ``python -c`` (so that its import times are its own),
+given the queries to encode as its last argument."""
 
 from __future__ import annotations
 
@@ -64,7 +70,8 @@ import json, sys, time
 from fahras.memory import own_peak_mb
 t = time.perf_counter()
 import numpy, onnxruntime, tokenizers
-from fahras.index import model, model_bench, onnx_export
+from fahras.index import model, model_default, onnx_export
+QUERIES = json.loads(sys.argv[-1])
 from fahras.index.onnx_encoder import OnnxEncoder
 from fahras.index.unigram import UnigramTokenizer
 t1 = time.perf_counter()
@@ -77,10 +84,10 @@ for prepack in (False, True):
     s = time.perf_counter()
     enc = OnnxEncoder(folder, prepack=prepack)
     loaded = time.perf_counter() - s
-    for q in model_bench.BENCH_QUERIES[:5]:
+    for q in QUERIES[:5]:
         enc.encode([q], prompt="query")
     times = []
-    for q in model_bench.BENCH_QUERIES:
+    for q in QUERIES:
         s = time.perf_counter()
         enc.encode([q], prompt="query")
         times.append(time.perf_counter() - s)
@@ -90,7 +97,7 @@ for prepack in (False, True):
                 "query_p95_ms": 1000 * times[min(len(times) - 1, int(0.95 * len(times)))]}
 out.update(threads=enc.threads, peak_rss_mb=own_peak_mb())
 s = time.perf_counter()
-tokenizers.Tokenizer.from_file(str(folder.parent / model.DEFAULT_DIR / "tokenizer.json"))
+tokenizers.Tokenizer.from_file(str(folder.parent / model_default.DEFAULT_DIR / "tokenizer.json"))
 out["tokenizers_from_file_s"] = time.perf_counter() - s
 out["peak_rss_with_tokenizers_mb"] = own_peak_mb()
 print(json.dumps(out))
@@ -101,15 +108,16 @@ import json, sys, time
 from fahras.memory import own_peak_mb
 t = time.perf_counter()
 import torch, sentence_transformers
-from fahras.index import model, model_bench
+from fahras.index import model
+QUERIES = json.loads(sys.argv[-1])
 t1 = time.perf_counter()
 st, info = model.load(sys.argv[1] or None)
 t2 = time.perf_counter()
 prompt = "query" if "query" in (st.prompts or {}) else None
-for q in model_bench.BENCH_QUERIES[:5]:
+for q in QUERIES[:5]:
     st.encode([q], prompt_name=prompt, show_progress_bar=False)
 times = []
-for q in model_bench.BENCH_QUERIES:
+for q in QUERIES:
     s = time.perf_counter()
     st.encode([q], prompt_name=prompt, show_progress_bar=False)
     times.append(time.perf_counter() - s)
@@ -125,7 +133,8 @@ print(json.dumps({"import_s": t1 - t, "load_s": t2 - t1, "dim": info.dim, "name"
 def _run_child(code: str, *args: str, env: dict | None = None) -> dict:
     import subprocess
 
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", code, *args, json.dumps(BENCH_QUERIES)],
+                          capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=600)
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -169,3 +178,25 @@ def benchmark(spec: str | None = None) -> dict:
                    torch_threads=run["torch_threads"], peak_rss_mb=round(run["peak_rss_mb"]),
                    load_process_s=round(time.perf_counter() - t, 1))
     return out
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python tools/model_bench.py",
+                                description="Conversion, load and query-encoding time and "
+                                "memory of the embedding model, each in a fresh process (JSON).")
+    p.add_argument("--model", help="embedding model: e5-small (default), a local "
+                   "sentence-transformers folder, or a hub id")
+    args = p.parse_args(argv)
+    try:
+        out = benchmark(args.model)
+    except ModelError as e:
+        print(f"model_bench: error: {e}", file=sys.stderr)
+        return e.exit_code
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

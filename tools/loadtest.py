@@ -1,6 +1,6 @@
 """A load test of a running ``fahras serve`` through its HTTP API.
 
-    python -m fahras.ui.loadtest --url http://127.0.0.1:7860 --clients 8 --requests 300 --json
+    python tools/loadtest.py --url http://127.0.0.1:7860 --clients 8 --requests 300 --json
 
 ``--clients`` threads send ``--requests`` requests in all, a fixed mix of ``/search`` and
 ``/ask`` calls (half each by default) with Arabic and English questions, each the way a
@@ -171,7 +171,7 @@ def render(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m fahras.ui.loadtest",
+    p = argparse.ArgumentParser(prog="python tools/loadtest.py",
                                 description="Load-test a running `fahras serve` through its "
                                             "HTTP API (search and ask, Arabic and English).")
     p.add_argument("--url", default="http://127.0.0.1:7860", help="the server (default "

@@ -25,7 +25,8 @@ itself from ``terms`` (a function output is never imported)::
 - Milvus Lite, which has no bulk import: :func:`import_files` inserts the rows from the files.
 
 Documents are read on the workers (paths are sent, not texts): on a multi-machine cluster the
-corpus must be on storage every worker sees.
+corpus must be on storage every worker sees. (This module is in ``retrieval/``, not ``index/``,
+because the rows it writes are the Milvus backend's.)
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def embed_to_files(paths: Sequence[str | Path], out_dir: str | Path, model: str 
     from fahras.index.loaders import expand_paths
     from fahras.index.report import PARSER_VERSION, parse_file_text
     from fahras.index.loaders import document_text
-    from fahras.retrieval.arabic import NORMALIZER_VERSION
+    from fahras.text.arabic import NORMALIZER_VERSION
 
     if file_type not in FILE_TYPES:
         raise UsageError("batch_file_type", choices=", ".join(FILE_TYPES))

@@ -5,7 +5,7 @@ Passages and queries go through exactly the same functions, so that «الأطف
 
 Normalization is character by character, built on camel-tools (``normalize_unicode``, the
 ``arclean`` character map on Arabic-block characters, ``dediac_ar``, alef / alef maqsura / teh
-marbuta normalization; read from a generated table, :mod:`fahras.retrieval.camel_chars`, so
+marbuta normalization; read from a generated table, :mod:`fahras.text.camel_chars`, so
 that a search does not import camel-tools), plus:
 tatweel and format characters (zero-width, direction marks) removed, hamza seats (ؤ ئ) folded to
 their carrier, combining marks dropped (so Latin accents go too), case folded, every kind of
@@ -15,8 +15,8 @@ normalized text map back to the report's own characters (:meth:`Normalized.origi
 
 Tokens are runs of letters and digits; ``/ . - _`` join two runs into one token
 (``CTOC/COP/WG.7/2024/3``, ``تموز/يوليه``, ``9/1``), whose parts that carry a letter are terms too.
-Terms are light-stemmed (Snowball Arabic, after stripping a leading و/ف before ال) and stop words
-are dropped.
+Terms are light-stemmed (Snowball Arabic, after dropping a one-letter clitic before the
+article, :mod:`fahras.text.clitics`) and stop words are dropped.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from fahras.caches import short_key_cache
+from fahras.text import clitics
 
 # Bump when anything below changes what a text normalizes or analyzes to: indexes record it.
 NORMALIZER_VERSION = "2"
@@ -38,9 +39,9 @@ _HAMZA_SEATS = {"\u0624": "\u0648", "\u0626": "\u064a"}  # ؤ -> و, ئ -> ي
 
 @lru_cache(maxsize=1)
 def _camel_table() -> dict[str, str] | None:
-    """What camel-tools makes of each character it changes (``retrieval/data/camel-chars.json``,
-    :mod:`fahras.retrieval.camel_chars`), if made with this Python's Unicode version."""
-    from fahras.retrieval.camel_chars import OUT
+    """What camel-tools makes of each character it changes (``fahras/text/data/camel-chars.json``,
+    :mod:`fahras.text.camel_chars`), if made with this Python's Unicode version."""
+    from fahras.text.camel_chars import OUT
 
     try:
         data = json.loads(OUT.read_text(encoding="utf-8"))
@@ -54,7 +55,7 @@ def _camel_table() -> dict[str, str] | None:
 @lru_cache(maxsize=1)
 def _camel_live():
     """camel-tools itself, when the table does not fit this Python (imported on first use)."""
-    from fahras.retrieval.camel_chars import camel_steps
+    from fahras.text.camel_chars import camel_steps
 
     return camel_steps()
 
@@ -229,7 +230,13 @@ def _stemmers():
     return Stemmer.Stemmer("arabic"), Stemmer.Stemmer("english")
 
 
-_PROCLITIC_BEFORE_AL = ("وال", "فال", "بال", "كال")
+def _letter_before_article(form: str) -> str:
+    """``form`` without a one-letter clitic written before the article («والتهريب» ->
+    «التهريب», «بالتعاون» -> «التعاون»), which Snowball leaves on; «لل» it strips itself."""
+    for r in clitics.readings(form, min_core=3):
+        if r.article and len(r.letters) == 1 and r.prefix == r.letters + clitics.ARTICLE:
+            return r.word
+    return form
 
 
 @short_key_cache(maxsize=100_000)
@@ -239,8 +246,7 @@ def stem(form: str) -> str:
         return form
     ar, en = _stemmers()
     if is_arabic(form[0]):
-        if form.startswith(_PROCLITIC_BEFORE_AL) and len(form) > 5:
-            form = form[1:]
+        form = _letter_before_article(form)
         out = ar.stemWord(form)
         return out or form
     if form.isascii():

@@ -1,8 +1,8 @@
-"""Speed and memory, measured in one run: what ``fahras bench`` prints.
+"""Speed and memory, measured in one run (developer tooling, run from a checkout)::
 
-    fahras bench                  # a few minutes: the figures of docs/evaluation.md
-    fahras bench --quick --json   # one to two minutes (the notebook runs it; CI runs the notebook)
-    fahras bench --sizes 1000,10000,100000 --hnsw --milvus   # the scale curve up to 100k
+    python tools/bench.py                  # a few minutes: the figures of docs/evaluation.md
+    python tools/bench.py --quick --json   # one to two minutes (the notebook runs it; CI runs the notebook)
+    python tools/bench.py --sizes 1000,10000,100000 --hnsw --milvus   # the scale curve up to 100k
 
 It measures, on ``cores`` CPU cores (2 by default: the target machine), with the model
 already provisioned and the index built:
@@ -13,7 +13,7 @@ already provisioned and the index built:
   alike; medians (p50) and p95, the raw samples, and the ratios search / encoding and
   ask / search measured in the same run (ratio of the p50s, and the p50 of each question's own
   ratio, which the drift of the load between rounds touches less);
-- **one-shot commands** (:mod:`fahras.retrieval.startup_bench`): fresh ``fahras search`` and
+- **one-shot commands** (`tools/startup_bench.py`): fresh ``fahras search`` and
   ``fahras ask`` processes (imports, model load, index load, one result), timed from launch to
   exit, with their peak resident memory, beside the same figure for a plain bm25s script over
   the same passages; ``fahras serve`` from launch to its first search result; single-query
@@ -23,9 +23,9 @@ already provisioned and the index built:
   sample spread over the report with ``--quick``), and what it
   means for 100k passages (embedding them for real takes hours: the scale curve below uses
   synthetic vectors);
-- the model figures of ``fahras model --bench`` (conversion, second resolve, load), unless
-  skipped;
-- the **scale curve** of :func:`fahras.retrieval.scale_bench.scale_curve`: synthetic corpora
+- the model figures of ``python tools/model_bench.py`` (conversion, second resolve, load),
+  unless skipped;
+- the **scale curve** of `scale_bench.scale_curve` (tools/scale_bench.py): synthetic corpora
   (1k, 10k, ... passages from the report's vocabulary, vectors shaped like the index's own),
   lexical and dense parts timed separately: build time, query latency and memory as the
   corpus grows.
@@ -73,7 +73,7 @@ class Settings:
     scale_queries: int = 50
     hnsw: bool = False            # also HNSW in the scale curve (slow to build)
     milvus: bool = False          # also Milvus Lite in the scale curve
-    model_bench: bool = True      # `fahras model --bench` (about half a minute)
+    model_bench: bool = True      # tools/model_bench.py (about half a minute)
     cores: int = 2
     serve: bool = True            # `fahras serve` to its first answer (startup_bench)
     threads: int | None = None    # FAHRAS_THREADS for the measured processes (None: default)
@@ -339,7 +339,7 @@ class _environment:
 
 
 def measure_model(model: str) -> dict:
-    from fahras.index.model_bench import benchmark
+    from model_bench import benchmark
 
     return benchmark(model)
 
@@ -349,9 +349,9 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
               progress: bool = False) -> dict:
     """All the measurements of the module docstring; a JSON-serializable dict."""
     from fahras import __version__, config
-    from fahras.retrieval import startup_bench
-    from fahras.retrieval.latency import QUESTIONS
-    from fahras.retrieval.scale_bench import scale_curve
+    import startup_bench
+    from latency import QUESTIONS
+    from scale_bench import scale_curve
     from fahras.retrieval.searcher import Searcher
 
     if settings.cores < 1 or settings.rounds < 1 or min(settings.sizes, default=1) < 10:
@@ -429,7 +429,7 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
 
         out["model_bench"] = None
         if settings.model_bench:
-            say("model: conversion and load in fresh processes (fahras model --bench)...")
+            say("model: conversion and load in fresh processes (tools/model_bench.py)...")
             out["model_bench"] = measure_model(spec)
 
         out["scale"] = None
@@ -475,7 +475,7 @@ def scale_rows(out: dict) -> list[dict]:
 # -- rendering --------------------------------------------------------------------------------
 def render_bench(out: dict) -> str:
     m, lat = out["machine"], out["latency"]
-    lines = [f"fahras bench ({out['when']}): {m['cores_used']} of {m['cpus']} cores, load "
+    lines = [f"bench ({out['when']}): {m['cores_used']} of {m['cpus']} cores, load "
              f"average {m['load_average_start']} at the start, {m['load_average_end']} at the "
              f"end; model {out['model']['name']}; {out['index']['passages']} passages",
              "",
@@ -539,7 +539,7 @@ def render_bench(out: dict) -> str:
     if mb:
         conv = (f"conversion {mb['conversion_s']:.1f} s, second resolve "
                 f"{mb['second_resolve_ms']:.1f} ms, " if "conversion_s" in mb else "")
-        lines.append(f"model (fahras model --bench): {conv}import {mb['import_s']:.1f} s, load "
+        lines.append(f"model (tools/model_bench.py): {conv}import {mb['import_s']:.1f} s, load "
                      f"{mb['load_s']:.1f} s, query p50 {mb['query_p50_ms']:.1f} ms")
     rows = scale_rows(out)
     if rows:
@@ -567,3 +567,94 @@ def settings_from(quick: bool = False, **overrides) -> Settings:
     """The quick or default settings with the options given (None: keep)."""
     base = QUICK if quick else DEFAULT
     return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+
+
+# -- command line ----------------------------------------------------------------------------
+EPILOG = """\
+examples (from the repository root):
+  python tools/bench.py                          # a few minutes; docs/evaluation.md quotes it
+  python tools/bench.py --quick --json           # one to two minutes (the notebook runs it in CI)
+  python tools/bench.py --sizes 1000,10000,100000 --hnsw   # the scale curve to 100k (add --milvus)
+
+Medians (p50) and p95 over repeated runs, on 2 cores by default, of: query encoding alone,
+search, ask (interleaved), their ratios; fresh `fahras search` and `fahras ask` processes
+(launch to exit, peak memory) beside a plain bm25s script over the same passages; `fahras
+serve` to its first answer; single-query encoding on 1 and 2 threads, quiet and beside a
+CPU-bound process; the index build of the report; the model's encoding throughput (all cores
+and 1 thread); conversion and load (tools/model_bench.py); and how build time, latency and
+memory grow on synthetic corpora.
+"""
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    import argparse
+
+    try:
+        sizes = tuple(int(s.replace("_", "")) for s in text.split(",") if s.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}")
+    if any(n < 10 for n in sizes):
+        raise argparse.ArgumentTypeError("corpus sizes are numbers of passages, at least 10")
+    return sizes
+
+
+def build_parser():
+    import argparse
+
+    from fahras.cli.parser import common_options, thread_count
+
+    p = argparse.ArgumentParser(
+        prog="python tools/bench.py", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Measure Fahras's speed and memory (latency, cold start, index build, "
+                    "scale curve).")
+    p.add_argument("--quick", action="store_true",
+                   help="fewer runs, encoding throughput on a sample, sizes 1k and 10k, no model "
+                   "conversion (one to two minutes)")
+    p.add_argument("--sizes", type=_sizes, metavar="N,N,...",
+                   help="scale-curve corpus sizes in passages (default 1000,10000,30000; "
+                   "100000 takes a few minutes more)")
+    p.add_argument("--rounds", type=int, help="passes over the questions (default 5; quick 3)")
+    p.add_argument("--runs", type=int, help="cold starts and index builds (default 3; quick 1)")
+    p.add_argument("--cores", type=int, help="CPU cores to run on (default 2)")
+    p.add_argument("--queries", metavar="FILE",
+                   help="questions to time, one per line (default: a built-in mixed set)")
+    p.add_argument("--hnsw", action="store_true", help="scale curve: also HNSW (slow to build)")
+    p.add_argument("--milvus", action="store_true", help="scale curve: also Milvus Lite")
+    p.add_argument("--no-model-bench", action="store_true",
+                   help="skip the model's conversion and load figures (tools/model_bench.py)")
+    p.add_argument("--no-serve", action="store_true",
+                   help="skip the start-up of fahras serve to its first answer")
+    p.add_argument("--threads", type=thread_count, metavar="N",
+                   help="threads that encode one query in the measured commands (default: "
+                   "FAHRAS_THREADS, else OMP_NUM_THREADS, else 1)")
+    common_options(p)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from fahras.cli.commands import read_queries
+    from fahras.cli.render import print_json, terminal_safe
+
+    args = build_parser().parse_args(argv)
+    settings = settings_from(args.quick, rounds=args.rounds, cold_runs=args.runs,
+                             build_runs=args.runs, sizes=args.sizes, cores=args.cores,
+                             hnsw=args.hnsw or None, milvus=args.milvus or None,
+                             model_bench=False if args.no_model_bench else None,
+                             serve=False if args.no_serve else None, threads=args.threads)
+    try:
+        questions = read_queries(args.queries) if args.queries else None
+        out = run_bench(args.index, model=args.model, settings=settings, questions=questions,
+                        progress=sys.stderr.isatty())
+    except FahrasError as e:
+        print(f"bench: error: {terminal_safe(str(e))}", file=sys.stderr)
+        return e.exit_code
+    if args.json or not sys.stdout.isatty():
+        print_json(out)
+    else:
+        print(terminal_safe(render_bench(out)))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -26,7 +26,7 @@ Synthetic corpora are made from the bundled report so that they look like real o
 - queries: 3-7 consecutive terms of a report passage; query vectors: perturbed report vectors.
 
 Every number is measured in this process on this machine: compare ratios from one run. The
-result is a plain dict (JSON-serializable); ``python -m fahras.retrieval.scale_bench`` prints
+result is a plain dict (JSON-serializable); ``python tools/scale_bench.py`` prints
 it (see docs/scale.md for the command and the numbers).
 """
 
@@ -208,7 +208,7 @@ def bench_milvus(terms, vectors, queries, qvecs, workdir: Path) -> dict:
     fake = HashingEmbedder()
     store.write_info({"model": {"name": fake.name, "sha256": fake.fingerprint,
                                 "dim": vectors.shape[1]}, "normalizer_version":
-                      __import__("fahras.retrieval.arabic", fromlist=["x"]).NORMALIZER_VERSION})
+                      __import__("fahras.text.arabic", fromlist=["x"]).NORMALIZER_VERSION})
     store.insert(data, [{"id": d["id"]} for d in docs])
     build = time.perf_counter() - t
     searcher = mv.MilvusSearcher(client, "scale", model="hash", uri=uri)
@@ -342,7 +342,7 @@ def milvus_parity(question_files: Sequence[str | Path], model: str | None = None
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m fahras.retrieval.scale_bench",
+    p = argparse.ArgumentParser(prog="python tools/scale_bench.py",
                                 description="Measure the multi-document scale curve (JSON).")
     p.add_argument("--sizes", default="1000,10000,100000",
                    help="comma-separated corpus sizes in passages")

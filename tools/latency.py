@@ -1,7 +1,7 @@
 """How long ``ask`` takes next to ``search``, measured in one run.
 
-    python -m fahras.retrieval.latency                 # built-in questions, 5 rounds
-    python -m fahras.retrieval.latency --queries questions.txt --rounds 3 --json
+    python tools/latency.py                 # built-in questions, 5 rounds
+    python tools/latency.py --queries questions.txt --rounds 3 --json
 
 The machine may be shared, so the two are measured interleaved (search then ask for one
 question, ask then search for the next) after a warm-up, and the figures are medians: p50 of
@@ -55,7 +55,7 @@ def measure(searcher, questions, rounds: int = 5, k: int = 5) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m fahras.retrieval.latency",
+    ap = argparse.ArgumentParser(prog="python tools/latency.py",
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("--queries", type=Path, help="one question per line (default: built-in)")
     ap.add_argument("--rounds", type=int, default=5)

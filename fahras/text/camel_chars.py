@@ -1,7 +1,7 @@
-"""Generate ``retrieval/data/camel-chars.json``: what camel-tools' normalizers make of each
+"""Generate ``fahras/text/data/camel-chars.json``: what camel-tools' normalizers make of each
 character, so that a search does not import camel-tools.
 
-:func:`fahras.retrieval.arabic.normalize_char` applies camel-tools to one character at a
+:func:`fahras.text.arabic.normalize_char` applies camel-tools to one character at a
 time (``arclean`` on the Arabic blocks, then ``normalize_unicode``, ``dediac_ar``,
 ``normalize_alef_ar``, ``normalize_alef_maksura_ar``, ``normalize_teh_marbuta_ar``). Importing
 camel-tools costs a second or more (``camel_tools.utils.charsets`` scans all of Unicode at import
@@ -12,7 +12,7 @@ when its Unicode version is the running Python's, and calls camel-tools otherwis
 check the table against camel-tools character by character (tests/test_arabic.py). Regenerate
 it after upgrading camel-tools or Python::
 
-    python -m fahras.retrieval.camel_chars --write
+    python -m fahras.text.camel_chars --write
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def build(first: int = 0, last: int = LAST) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m fahras.retrieval.camel_chars",
+    ap = argparse.ArgumentParser(prog="python -m fahras.text.camel_chars",
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("--write", action="store_true", help=f"write {OUT.name}")
     args = ap.parse_args(argv)
