@@ -184,7 +184,8 @@ def _reader_folder(tmp: Path, model_home: Path) -> tuple[Path, dict]:
 
 # What the context of an example assumes is already there, made by other documented examples.
 SETUP = {"search": ["fahras index reports/",
-                    "fahras index reports/ --backend milvus --uri ./fahras.db"]}
+                    "fahras index reports/ --backend milvus --uri ./fahras.db"],
+         "ask": ["fahras index reports/ --backend milvus --uri ./fahras.db"]}
 
 
 def _run_shell(command: str, work: Path, env: dict) -> None:
