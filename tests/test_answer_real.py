@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fahras.retrieval.answer.model import MODEL_FILE
-from fahras.retrieval.evaluate import evaluate_searcher, load_questions
+from fahras.retrieval.evaluation.evaluate import evaluate_searcher, load_questions
 
 pytestmark = pytest.mark.slow
 

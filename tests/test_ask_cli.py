@@ -7,7 +7,7 @@ from answerfixtures import small_model  # noqa: F401 (a fixture)
 
 from fahras import cli
 from fahras.cli.render import render_ask
-from fahras.retrieval.evaluate import (
+from fahras.retrieval.evaluation.evaluate import (
     Question,
     QuestionResult,
     aggregate,

@@ -10,8 +10,8 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from conftest import DATA, DEV_SET
-from fahras.retrieval import compare as cmp
-from fahras.retrieval.evaluate import (
+from fahras.retrieval.evaluation import compare as cmp
+from fahras.retrieval.evaluation.evaluate import (
     Metrics,
     Question,
     Report,

@@ -115,7 +115,7 @@ def test_bm25_in_milvus_ranks_like_fahras_bm25(hash_milvus, hash_searcher):
 
 
 def test_eval_runs_on_the_milvus_backend(hash_milvus, hash_searcher):
-    from fahras.retrieval.evaluate import evaluate_searcher, load_questions
+    from fahras.retrieval.evaluation.evaluate import evaluate_searcher, load_questions
 
     assert [p.id for p in hash_milvus.passages] == [p.id for p in hash_searcher.passages]
     questions = load_questions(DATA / "heldout.tsv")[:15]

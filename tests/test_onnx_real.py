@@ -53,7 +53,7 @@ def test_onnx_and_sentence_transformers_embed_alike(e5_home):
 
 
 def test_same_top10_on_the_broad_development_set(real_index_dir, e5_home, monkeypatch):
-    from fahras.retrieval.evaluate import load_questions
+    from fahras.retrieval.evaluation.evaluate import load_questions
     from fahras.retrieval.searcher import Searcher
 
     questions = load_questions(SHARED / "eval" / "dev-broad.tsv")

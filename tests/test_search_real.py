@@ -48,7 +48,7 @@ def test_dense_alone_understands_paraphrase(real_searcher):
 def test_dev_set_targets(real_searcher):
     """Issues 3 and 5's targets on the development set, with the product's evaluation code."""
     from conftest import DEV_SET
-    from fahras.retrieval.evaluate import evaluate_searcher, load_questions
+    from fahras.retrieval.evaluation.evaluate import evaluate_searcher, load_questions
 
     report = evaluate_searcher(real_searcher, load_questions(DEV_SET))
     assert report.overall.hit1 >= 0.85 and report.overall.hit5 >= 0.95
@@ -59,7 +59,7 @@ def test_dev_set_targets(real_searcher):
 def test_heldout_targets(real_searcher):
     """The same targets on questions written without looking at the development set."""
     from conftest import DATA
-    from fahras.retrieval.evaluate import evaluate_searcher, load_questions
+    from fahras.retrieval.evaluation.evaluate import evaluate_searcher, load_questions
 
     report = evaluate_searcher(real_searcher, load_questions(DATA / "heldout.tsv"))
     assert report.overall.hit1 >= 0.85 and report.overall.hit5 >= 0.95

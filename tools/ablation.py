@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from fahras.retrieval.crosslingual import expander as crosslingual
-from fahras.retrieval.evaluate import evaluate_searcher, load_questions
+from fahras.retrieval.evaluation.evaluate import evaluate_searcher, load_questions
 
 CONFIGS = {
     "none": None,

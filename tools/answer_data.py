@@ -1,6 +1,6 @@
 """The questions the answer model is fitted on, scored once and cached (tools/calibrate_answers.py).
 
-Question sets (the development set's format, ``fahras.retrieval.evaluate.load_questions``):
+Question sets (the development set's format, ``fahras.retrieval.evaluation.evaluate.load_questions``):
 the bundled report's (../shared/eval/dev.tsv, dev-broad.tsv, dev-broad-unanswerable.tsv and
 tests/data/*.tsv) and the development corpora's (../shared/corpora/*/questions.tsv, each with
 its own index, built on first use from its docs/ folder).
@@ -62,7 +62,7 @@ class Item:
 
     set: str
     corpus: str | None
-    question: object        # fahras.retrieval.evaluate.Question
+    question: object        # fahras.retrieval.evaluation.evaluate.Question
     scored: object
     group: str              # cross-validation group: the set, or the corpus and document
     answerable: bool
@@ -176,7 +176,7 @@ def load_items(cache: Path, model: str | None = None, negatives=("near", "far"),
                only: set[str] | None = None) -> tuple[list[Item], dict]:
     """Every set's questions scored (cached), and the searcher of each corpus."""
     from fahras.config import default_index_dir
-    from fahras.retrieval.evaluate import is_relevant, load_questions
+    from fahras.retrieval.evaluation.evaluate import is_relevant, load_questions
 
     cache.mkdir(parents=True, exist_ok=True)
     sets = [s for s in question_sets(shared_dir()) if only is None or s["name"] in only]

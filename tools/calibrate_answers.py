@@ -67,7 +67,7 @@ from fahras.retrieval.answer.model import (  # noqa: E402
 )
 from fahras.retrieval.answer.question import Question  # noqa: E402
 from fahras.retrieval.answer.table import sentence_table  # noqa: E402
-from fahras.retrieval.evaluate import answer_contains  # noqa: E402
+from fahras.retrieval.evaluation.evaluate import answer_contains  # noqa: E402
 
 SURE = 0.95            # above sure_above, this share of the questions is answerable
 MADE = 0.5             # the weight of each set of negatives made from a set's questions

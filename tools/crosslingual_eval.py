@@ -89,7 +89,7 @@ def run(files, configs, modes, kinds=False, model=None):
     from ablation import _keep
     from ablation import _split_spec as split_half
     from fahras.retrieval.crosslingual.expander import CrossLingualExpander
-    from fahras.retrieval.evaluate import evaluate, load_questions
+    from fahras.retrieval.evaluation.evaluate import evaluate, load_questions
     from fahras.retrieval.searcher import Searcher
 
     searchers: dict[str | None, object] = {}

@@ -76,7 +76,7 @@ def corpus_index(docs: Path, model: str | None) -> Path:
 
 def question_rows(searcher, questions, group: str, folds_by: str) -> list[dict]:
     """Features, relevance and fold of every answerable question that the fusion ranks."""
-    from fahras.retrieval.evaluate import is_relevant
+    from fahras.retrieval.evaluation.evaluate import is_relevant
 
     docs = sorted({p.doc for p in searcher.passages})
     doc_fold = {d: i % FOLDS for i, d in enumerate(docs)}
@@ -103,7 +103,7 @@ def question_rows(searcher, questions, group: str, folds_by: str) -> list[dict]:
 def cached_rows(searcher, index_dir: Path, path: Path, group: str, folds_by: str) -> list[dict]:
     from fahras import config
     from fahras.index import store
-    from fahras.retrieval.evaluate import load_questions
+    from fahras.retrieval.evaluation.evaluate import load_questions
     from fahras.retrieval.rank_features import FEATURES
 
     _, manifest = store.read_manifest(index_dir)

@@ -41,7 +41,7 @@ def main(argv=None) -> int:
     ap.add_argument("--only", help="comma-separated file stems to run")
     args = ap.parse_args(argv)
 
-    from fahras.retrieval.evaluate import evaluate_searcher, load_questions
+    from fahras.retrieval.evaluation.evaluate import evaluate_searcher, load_questions
     from fahras.retrieval.searcher import Searcher
 
     runs = [(None, p) for p in REPORT_SETS]

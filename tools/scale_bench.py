@@ -316,7 +316,7 @@ def milvus_parity(question_files: Sequence[str | Path], model: str | None = None
     the embedded default on question files, for Fahras' fusion and Milvus' RRF fusion."""
     from fahras.index import store
     from fahras.retrieval.backends.milvus import MilvusSearcher, export_index
-    from fahras.retrieval.evaluate import load_questions
+    from fahras.retrieval.evaluation.evaluate import load_questions
     from fahras.retrieval.searcher import Searcher
 
     embedded = Searcher.open(index_dir, model=model)

@@ -22,7 +22,7 @@ import numpy as np
 
 from fahras.errors import UsageError
 from ablation import _keep, _split_spec, cached_encoder
-from fahras.retrieval.evaluate import evaluate_searcher, load_questions
+from fahras.retrieval.evaluation.evaluate import evaluate_searcher, load_questions
 
 
 def _use():

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from fahras.retrieval import query as query_mod
 from ablation import _keep, _split_spec, cached_encoder
-from fahras.retrieval.evaluate import evaluate_searcher, load_questions
+from fahras.retrieval.evaluation.evaluate import evaluate_searcher, load_questions
 from fahras.retrieval.lexical import B, K1, LexicalIndex
 
 

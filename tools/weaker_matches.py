@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from fahras.retrieval.evaluate import is_relevant, load_questions
+from fahras.retrieval.evaluation.evaluate import is_relevant, load_questions
 from fahras.retrieval.relevance import SHARE_OF_BEST, weaker_from
 from fahras.retrieval.searcher import Searcher
 

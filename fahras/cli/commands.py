@@ -171,7 +171,7 @@ def cmd_passages(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from fahras.retrieval.evaluate import evaluate_searcher, load_questions, render_report
+    from fahras.retrieval.evaluation.evaluate import evaluate_searcher, load_questions, render_report
 
     if args.compare:
         return _eval_compare(args)
@@ -186,8 +186,8 @@ def cmd_eval(args) -> int:
 
 
 def _eval_compare(args) -> int:
-    from fahras.retrieval.compare import compare, render_comparison
-    from fahras.retrieval.evaluate import load_questions
+    from fahras.retrieval.evaluation.compare import compare, render_comparison
+    from fahras.retrieval.evaluation.evaluate import load_questions
 
     if args.backend != "embedded":
         raise UsageError("compare_needs_embedded_cli")

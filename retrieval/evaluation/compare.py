@@ -5,7 +5,7 @@
 
 Five configurations rank the same passages (the report's paragraphs and recommendations, what
 a search returns by default) for every question, and are scored with the same metrics
-(:mod:`fahras.retrieval.evaluate`: hit@1, hit@5, MRR@10, nDCG@10 over the top 10):
+(:mod:`fahras.retrieval.evaluation.evaluate`: hit@1, hit@5, MRR@10, nDCG@10 over the top 10):
 
 - ``ctrl-f`` -- a **baseline**, what Ctrl-F in a PDF amounts to: a passage's score is the number
   of the query's whitespace-separated words found verbatim in its raw text (case-insensitive,
@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from fahras.errors import UsageError
-from fahras.retrieval.evaluate import (
+from fahras.retrieval.evaluation.evaluate import (
     CUTOFF,
     Question,
     Report,
