@@ -147,9 +147,13 @@ class EventStreamErrors:
     """
 
     MESSAGE = "no such event: unknown, or its result was already read or expired"
+    READ_KEPT = 4096  # ids whose result was read in full, remembered (oldest forgotten first)
 
     def __init__(self, app):
         self.app = app
+        # The queue forgets an event a moment after its result is sent; until then Gradio would
+        # hold a second reader of that result open and end it 10 s later with its own 404.
+        self.read: OrderedDict[str, None] = OrderedDict()
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "")
@@ -164,7 +168,7 @@ class EventStreamErrors:
             await self.app(scope, receive, send)
             return
         event_id = m.group("event")
-        if not _known(scope, event_id):
+        if event_id in self.read or not _known(scope, event_id):
             await reply(send, 404, self.MESSAGE, b"text/event-stream; charset=utf-8")
             return
         started = streamed = finished = False
@@ -191,6 +195,9 @@ class EventStreamErrors:
                 await send({"type": "http.response.body", "body": body, "more_body": False})
         finally:
             if finished:
+                self.read[event_id] = None
+                while len(self.read) > self.READ_KEPT:
+                    self.read.popitem(last=False)
                 _release_when_done(scope, event_id)
 
     async def _call(self, scope, receive, send):
