@@ -241,7 +241,10 @@ def test_show_in_the_report_and_copy_citation(browser_page):
 def test_language_switch_and_english_question(browser_page, server):
     page = browser_page[0]
     page.locator("#lang label", has_text="English").click()
-    page.wait_for_function("document.querySelector('#search-btn').innerText.trim() === 'Search'")
+    # the button's text and the page's direction are set by two updates: wait for both (on a
+    # loaded machine the direction came a moment after the text)
+    page.wait_for_function("document.querySelector('#search-btn').innerText.trim() === 'Search'"
+                           " && document.documentElement.getAttribute('dir') === 'ltr'")
     assert page.get_attribute("html", "dir") == "ltr"
     assert direction(page, ".gradio-container") == "ltr"
     assert "Your question or search words" in page.locator("#query").inner_text()
@@ -312,7 +315,8 @@ def test_back_to_arabic_and_filters(browser_page):
     arabic_labels = page.locator(".hit .label-alt").all_inner_texts()
     assert arabic_labels
     page.locator("#lang label", has_text="العربية").click()
-    page.wait_for_function("document.querySelector('#search-btn').innerText.trim() === 'ابحث'")
+    page.wait_for_function("document.querySelector('#search-btn').innerText.trim() === 'ابحث'"
+                           " && document.documentElement.getAttribute('dir') === 'rtl'")
     assert direction(page, ".gradio-container") == "rtl"
     # the same results, re-rendered in Arabic (not searched again)
     assert page.locator(".hit .label").all_inner_texts() == arabic_labels
@@ -447,7 +451,8 @@ def test_the_language_in_the_url_survives_a_reload(fresh_page):
     page.wait_for_function("new URL(location.href).searchParams.get('lang') === 'en'")
     page.reload()
     page.wait_for_selector("#query textarea")
-    page.wait_for_function("document.querySelector('#search-btn')?.innerText.trim() === 'Search'")
+    page.wait_for_function("document.querySelector('#search-btn')?.innerText.trim() === 'Search'"
+                           " && document.documentElement.getAttribute('dir') === 'ltr'")
     assert page.get_attribute("html", "dir") == "ltr"
     assert "Type a question or some words" in page.locator("#hits").inner_text()
     assert "?lang=en" in page.url
