@@ -13,6 +13,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import shutil
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -108,6 +109,14 @@ def write_synced(path: str | Path, write: bytes | Callable) -> None:
             write(f)
         f.flush()
         os.fsync(f.fileno())
+
+
+def remove_leftovers(final: str | Path) -> None:
+    """Remove the temporary folders (``.NAME.*`` beside ``final``) that interrupted builds of
+    ``final`` left; call it under the lock of ``final``, so none of them is in use."""
+    final = Path(final)
+    for stale in final.parent.glob(f".{final.name}.*"):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 @contextlib.contextmanager

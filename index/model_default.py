@@ -24,7 +24,7 @@ from pathlib import Path
 
 from fahras import config
 from fahras.errors import ModelError
-from fahras.fsutil import exclusive_lock, fsync_dir, lock_if_free, sha256_file
+from fahras.fsutil import exclusive_lock, fsync_dir, lock_if_free, remove_leftovers, sha256_file
 from fahras.index import filecheck
 from fahras.index.model_folder import (
     PROBES,
@@ -138,7 +138,7 @@ def resolve(say: "Reporter") -> ModelInfo:
         with _exclusive(final.parent / f"{DEFAULT_DIR}.lock", say):
             info = installed(final)  # another process may have just finished it
             if not info:
-                _remove_leftovers(final)
+                remove_leftovers(final)
                 info = _convert_and_install(final, say)
             if not onnx_export.installed(info):
                 onnx_export.install(info, say)
@@ -154,23 +154,16 @@ def _exclusive(lock_path: Path, say: "Reporter"):
         "Waiting for another Fahras process to finish preparing the model..."))
 
 
-def _remove_leftovers(final: Path) -> None:
-    """Remove the temporary folders of conversions that were interrupted (under the lock, so
-    none of them is in use)."""
-    for stale in final.parent.glob(f".{final.name}.*"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
 def _tidy(final: Path) -> None:
     """Remove leftovers of an interrupted conversion or export next to a ready model, if no
     other process is converting right now (a directory listing when there are none)."""
-    from fahras.index.onnx_export import folder_for, remove_leftovers
+    from fahras.index.onnx_export import folder_for
 
     if not any(final.parent.glob(f".{final.name}*")):  # the export's too
         return
     with lock_if_free(final.parent / f"{DEFAULT_DIR}.lock") as free:
         if free:  # else another process holds the lock: it cleans up itself
-            _remove_leftovers(final)
+            remove_leftovers(final)
             remove_leftovers(folder_for(final))
 
 
@@ -225,7 +218,7 @@ def _convert_and_install(final: Path, say: "Reporter") -> ModelInfo:
         os.replace(tmp, final)
         fsync_dir(final.parent)
         filecheck.remember(final, recorded, check_cache(final))
-        _remove_leftovers(final)
+        remove_leftovers(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -81,7 +81,7 @@ def install(info, say) -> Path:
     model's lock. ``say`` reports progress (:class:`fahras.index.model_default.Reporter`)."""
     import time
 
-    from fahras.fsutil import fsync_dir
+    from fahras.fsutil import fsync_dir, remove_leftovers
 
     final = folder_for(info.path)
     remove_leftovers(final)
@@ -110,12 +110,6 @@ def install(info, say) -> Path:
     say.step("done", 1.0)
     say.line(f"ONNX export ready in {time.perf_counter() - t0:.0f} s: {final}")
     return final
-
-
-def remove_leftovers(final: Path) -> None:
-    """Temporary folders of interrupted exports (call under the model's lock)."""
-    for stale in Path(final).parent.glob(f".{Path(final).name}.*"):
-        shutil.rmtree(stale, ignore_errors=True)
 
 
 # -- export ---------------------------------------------------------------------------------
