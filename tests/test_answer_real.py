@@ -112,8 +112,9 @@ REACHED = {
     "xquad-ar-dev/en": (0.52, 0.08),
     # dev.tsv grades 3 rows: 2 of 3 since the fusion refit after the cross-lingual merge
     "dev": (0.66, 0.05),
-    # heldout.tsv (issue 4: answer >= 0.90): 26 of its 30 graded rows since the balanced fusion
-    "heldout": (0.86, 0.05),
+    # heldout.tsv (issue 4: answer >= 0.90): 25 of its 30 graded rows on the held-out folds
+    # since the report's glossary lost its "word" rows (they read as written from questions)
+    "heldout": (0.83, 0.05),
     "dev-broad": (0.47, 0.37),
 }
 REFUSED = {"dev-broad-unanswerable": 0.58, "unanswerable": 0.52, "unanswerable_more": 0.57}

@@ -71,5 +71,22 @@ def test_month_vocabulary_is_complete_and_consistent():
     assert set(dates.MONTH_NAMES.values()) == set(range(1, 13))
 
 
+def test_month_words_are_single_words_of_both_calendars():
+    words = dates.month_words()
+    assert all(len(w.split()) == 1 for w in words)
+    # the first word of a two-word name, Levantine, Maghreb and Hijri spellings, English lower-cased
+    assert {"كانون", "تشرين", "تموز", "جويلية", "رمضان", "جمادى", "july"} <= words
+    # ordinary words first: "may", «صفر» (zero), «ذو» (owner of); no abbreviations
+    assert not {"may", "May", "صفر", "ذو", "jan", "Jan", "الثاني"} & words
+    assert len(dates.HIJRI_MONTHS) == 12
+
+
+def test_answer_offers_read_months_from_the_one_vocabulary():
+    from fahras.retrieval.answer import offers
+    from fahras.text.arabic import normalize
+
+    assert offers._MONTHS == {normalize(w) for w in dates.month_words()}
+
+
 def test_ascii_digits():
     assert ascii_digits("الفقرة ١٧ و۲۳ and 5") == "الفقرة 17 و23 and 5"

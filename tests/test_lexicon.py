@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from fahras.retrieval.crosslingual.lexicon import InducedLexicon
+from induced_lexicon import InducedLexicon
 
 DIM = 8
 
@@ -51,3 +51,25 @@ def test_words_the_index_lacks_are_never_candidates():
                          known=lambda w: w != "بحر")
     assert "بحر" not in lex.words
     assert lex.translate(["sea"]).get("sea", [("", 0)])[0][0] != "بحر"
+
+
+class _Translator:
+    """A translator that knows one word, and records what it was asked."""
+
+    def __init__(self, arabic):
+        self.arabic, self.asked = arabic, []
+
+    def translate(self, words):
+        self.asked.append(list(words))
+        return {"smugglers": [(self.arabic, 0.9)]} if "smugglers" in words else {}
+
+
+def test_the_expander_uses_a_translator_only_when_one_is_plugged_in(hash_searcher):
+    from fahras.retrieval.crosslingual.expander import CrossLingualExpander, ExpansionConfig
+
+    exp = CrossLingualExpander.for_searcher(hash_searcher, ExpansionConfig.only())
+    assert exp.translator is None and exp.expand("convicted smugglers") == []
+    exp.translator = _Translator("المهاجرين")  # a word of the report
+    got = exp.expand("convicted smugglers")
+    assert [(e["kind"], e["source"]) for e in got] == [("lexicon", "smugglers")]
+    assert exp.translator.asked == [["convicted", "smugglers"]]

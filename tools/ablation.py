@@ -28,9 +28,10 @@ CONFIGS = {
     "numbers": ("numbers",),
     "glossary+names": ("glossary", "corpus", "names"),
     "all": crosslingual.PIECES,
-    "lexicon": ("lexicon",),
-    "all+lexicon": crosslingual.PIECES + ("lexicon",),
+    "lexicon": (),  # the induced lexicon alone (tools/induced_lexicon.py)
+    "all+lexicon": crosslingual.PIECES,
 }
+WITH_LEXICON = ("lexicon", "all+lexicon")
 
 
 def _keep(qid: str, ids: str) -> bool:
@@ -80,9 +81,11 @@ def run(files, configs, weights=None, index=None, model=None) -> list[dict]:
         pieces = CONFIGS[name]
         s.expander = (None if pieces is None else crosslingual.CrossLingualExpander.for_searcher(
             s, crosslingual.ExpansionConfig.only(*pieces)))
-        if pieces and "lexicon" in pieces:
-            lexicon = lexicon or s.expander.lexicon
-            s.expander.__dict__["lexicon"] = lexicon
+        if name in WITH_LEXICON:
+            from induced_lexicon import for_expander
+
+            lexicon = lexicon or for_expander(s.expander)
+            s.expander.translator = lexicon
         row = {"config": name}
         for spec in files:
             f, ids = _split_spec(spec)

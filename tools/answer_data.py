@@ -71,13 +71,9 @@ class Item:
 
 
 def _fingerprint(searcher, index_dir: Path) -> str:
-    h = hashlib.sha256()
-    retrieval = REPO / "retrieval"
-    files = sorted(p for p in retrieval.rglob("*") if p.is_file() and "answer" not in p.parts
-                   and p.suffix in (".py", ".tsv", ".json") and p.name != "answer_model.json")
-    for p in files:
-        h.update(p.relative_to(REPO).as_posix().encode())
-        h.update(p.read_bytes())
+    from source_version import source_version
+
+    h = hashlib.sha256(source_version(without_answer=True).encode())
     h.update((index_dir / "CURRENT").read_bytes() if (index_dir / "CURRENT").exists() else b"")
     h.update(searcher.embedder.name.encode())
     return h.hexdigest()[:16]

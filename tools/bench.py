@@ -40,26 +40,17 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
 from fahras.errors import FahrasError, UsageError
-from fahras.memory import own_peak_mb, peak_mb, rss_mb
+from fahras.memory import own_peak_mb, rss_mb
 
 # The question asked by the cold-start runs (answerable: the report names who opened it).
 COLD_QUESTION = "Who opened the meeting?"
-CHILD_TIMEOUT_S = 600
-PEAK_POLL_S = 0.01  # how often a child's peak memory is read (run_child)
 
 
 @dataclass(frozen=True)
@@ -122,226 +113,16 @@ TARGETS = (
            "<=", 1.3),
 )
 
+# The measurements (tools/bench_measure.py); summarize, run_child and evenly are re-exported for
+# the tests and tools/startup_bench.py.
+from bench_measure import (  # noqa: E402
+    _Cores, _environment, _load, evenly, measure_encoding, measure_index_build, measure_latency,
+    measure_model, run_child, summarize,
+)
+from bench_render import render_bench, scale_rows  # noqa: E402
 
-# -- small helpers ----------------------------------------------------------------------------
-def summarize(samples: Sequence[float], unit: str = "ms", keep: bool = True) -> dict:
-    """n, p50, p95, mean, min, max of ``samples`` (rounded), and the samples themselves."""
-    a = np.asarray(samples, dtype=float)
-    digits = 2 if unit == "ms" else 3
-    out = {"n": int(a.size)}
-    if a.size:
-        out.update({f"p50_{unit}": round(float(np.percentile(a, 50)), digits),
-                    f"p95_{unit}": round(float(np.percentile(a, 95)), digits),
-                    f"mean_{unit}": round(float(a.mean()), digits),
-                    f"min_{unit}": round(float(a.min()), digits),
-                    f"max_{unit}": round(float(a.max()), digits)})
-    if keep:
-        out[f"samples_{unit}"] = [round(float(x), digits) for x in a]
-    return out
-
-
-def _load() -> float | None:
-    try:
-        return round(os.getloadavg()[0], 2)
-    except OSError:
-        return None
-
-
-def run_child(cmd: Sequence[str], env: dict | None = None,
-              timeout: float = CHILD_TIMEOUT_S) -> tuple[float, float, int, str, str]:
-    """Run ``cmd``; (wall seconds from launch to exit, its peak resident memory in MB, exit
-    code, stdout, stderr).
-
-    The peak is the child's own high-water mark (``VmHWM`` of /proc/PID/status, read every
-    ``PEAK_POLL_S`` while it runs). ``ru_maxrss`` from ``wait4`` is not used where /proc
-    exists: Linux carries the memory of the process that forked the child over its exec into
-    that figure, so a child of a large process (a test session that loaded the model) would
-    report the parent's size."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                env=env)
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        peaks: list[float] = []
-        done = threading.Event()
-
-        def poll() -> None:
-            while not done.is_set():
-                mb = peak_mb(proc.pid)
-                if mb is not None:
-                    peaks.append(mb)
-                done.wait(PEAK_POLL_S)
-
-        poller = threading.Thread(target=poll, daemon=True)
-        poller.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            done.set()
-            timer.cancel()
-        poller.join()
-        wall = time.perf_counter() - t
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        peak = max(peaks) if peaks else usage.ru_maxrss / 1024
-        return (wall, peak, proc.returncode,
-                out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
-
-
-class _Cores:
-    """Keep this process (and the processes and threads it starts) on ``n`` cores; restored on
-    exit. Threads that already exist are not moved."""
-
-    def __init__(self, n: int):
-        self.n = n
-        self._affinity = None
-
-    def __enter__(self):
-        if hasattr(os, "sched_getaffinity"):
-            cpus = sorted(os.sched_getaffinity(0))
-            if len(cpus) > self.n:
-                self._affinity = set(cpus)
-                os.sched_setaffinity(0, set(cpus[:self.n]))
-        return self
-
-    @property
-    def used(self) -> int:
-        if hasattr(os, "sched_getaffinity"):
-            return len(os.sched_getaffinity(0))
-        return os.cpu_count() or 1
-
-    def __exit__(self, *exc):
-        if self._affinity is not None:
-            os.sched_setaffinity(0, self._affinity)
-
-
-# -- the measurements -------------------------------------------------------------------------
-def measure_latency(searcher, questions: Sequence[str], rounds: int) -> dict:
-    """Query encoding alone, search and ask, interleaved (see the module docstring)."""
-    searcher.warm_up()
-    for q in questions[:3]:  # first calls pay for lazy imports and caches
-        searcher.encode_query(q)
-        searcher.search(q, 10)
-        searcher.ask(q, 5)
-    calls: dict[str, Callable] = {
-        "encode": searcher.encode_query,
-        "search": lambda q: searcher.search(q, 10),
-        "ask": lambda q: searcher.ask(q, 5),
-    }
-    names = list(calls)
-    times: dict[str, list[float]] = {n: [] for n in names}
-    parts: dict[str, list[float]] = {"encode_ms": [], "lexical_ms": [], "dense_ms": []}
-    for r in range(rounds):
-        for i, q in enumerate(questions):
-            shift = (i + r) % len(names)
-            for name in names[shift:] + names[:shift]:
-                t = time.perf_counter()
-                result = calls[name](q)
-                times[name].append((time.perf_counter() - t) * 1000)
-                if name == "search":
-                    for key in parts:
-                        if key in result.timings:
-                            parts[key].append(result.timings[key])
-    out = {"questions": len(questions), "rounds": rounds}
-    out.update({name: summarize(times[name]) for name in names})
-    # The same question's calls, made back to back: their ratio is less exposed to the load of
-    # other processes, which drifts between the calls of one round and the next.
-    out["paired_ratio_p50"] = {
-        "search_over_encode": round(statistics.median(
-            s / e for s, e in zip(times["search"], times["encode"])), 3),
-        "ask_over_search": round(statistics.median(
-            a / s for a, s in zip(times["ask"], times["search"])), 3),
-    }
-    out["search_parts_p50_ms"] = {k: round(statistics.median(v), 3) for k, v in parts.items()
-                                  if v}
-    return out
-
-
-def measure_index_build(model: str, runs: int) -> dict:
-    """Build the bundled report's index into a fresh folder ``runs`` times (model loaded)."""
-    from fahras.index.builder import build_index
-
-    walls, manifest = [], {}
-    for _ in range(runs):
-        folder = Path(tempfile.mkdtemp(prefix="fahras-bench-index-"))
-        try:
-            t = time.perf_counter()
-            manifest = build_index(index_dir=folder / "index", model=model, reuse=False)
-            walls.append(time.perf_counter() - t)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-    return {"passages": manifest.get("n_passages"), "sentences": manifest.get("n_sentences"),
-            **summarize(walls, "s")}
-
-
-def evenly(items: Sequence, n: int | None) -> list:
-    """``n`` items spread evenly over ``items`` (all of them when ``n`` is None or larger)."""
-    items = list(items)
-    if n is None or n >= len(items):
-        return items
-    return [items[int(i)] for i in np.linspace(0, len(items) - 1, max(1, n)).round()]
-
-
-def measure_encoding(searcher, runs: int, sample: int | None = None) -> dict:
-    """Documents encoded per second (the report's passages, then its sentences; all of them or
-    ``sample`` of each spread over the report), and the time that means for 100k passages with
-    their sentences, as the index embeds them."""
-    per_passage = len(searcher.sentence_rows) / max(1, len(searcher.passages))
-    passages = evenly([p.text for p in searcher.passages], sample)
-    sentences = evenly([searcher.passages[int(i)].text[int(s):int(e)]
-                        for i, s, e in searcher.sentence_rows], sample)
-    from fahras.config import batch_threads
-
-    embedder = searcher.embedder
-    embedder.encode_documents(passages[:4])  # warm-up
-
-    def rate(texts):
-        if not texts:
-            return None
-        best = []
-        for _ in range(max(1, runs)):
-            t = time.perf_counter()
-            embedder.encode_documents(texts)
-            best.append(time.perf_counter() - t)
-        return len(texts) / statistics.median(best)
-
-    p_rate, s_rate = rate(passages), rate(sentences)
-    hours = 1e5 / p_rate + (1e5 * per_passage / s_rate if s_rate else 0.0)
-    threads = batch_threads()
-    with _environment(OMP_NUM_THREADS="1"):  # the same batches on one thread, to compare
-        one = rate(passages)
-    return {"model": embedder.name, "passages": len(passages), "sentences": len(sentences),
-            "threads": threads, "passages_per_s": round(p_rate, 2),
-            "sentences_per_s": round(s_rate, 2) if s_rate else None,
-            "passages_per_s_1_thread": round(one, 2),
-            "sentences_per_passage": round(per_passage, 2),
-            "estimate_100k_passages_h": round(hours / 3600, 3)}
-
-
-class _environment:
-    """Environment variables set for a block, then restored."""
-
-    def __init__(self, **values: str):
-        self.values, self.saved = values, {}
-
-    def __enter__(self):
-        self.saved = {k: os.environ.get(k) for k in self.values}
-        os.environ.update(self.values)
-
-    def __exit__(self, *exc):
-        for k, v in self.saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def measure_model(model: str) -> dict:
-    from model_bench import benchmark
-
-    return benchmark(model)
+__all__ = ["Settings", "Target", "TARGETS", "run_bench", "render_bench", "scale_rows",
+           "settings_from", "main", "evenly", "run_child", "summarize"]
 
 
 def run_bench(index_dir: str | Path | None = None, model: str | None = None,
@@ -448,119 +229,6 @@ def run_bench(index_dir: str | Path | None = None, model: str | None = None,
     out["targets"] = [t.check(out) for t in TARGETS] if spec != "hash" else []
     out["seconds"] = round(time.perf_counter() - t0, 1)
     return out
-
-
-def scale_rows(out: dict) -> list[dict]:
-    """One flat row per corpus size of the scale curve: the lexical engine the searcher picks
-    at that size and the exact dense index (what the searcher uses below HNSW_FROM)."""
-    rows = []
-    for r in (out.get("scale") or {}).get("results", []):
-        emb = r.get("embedded")
-        if not emb:
-            continue
-        lex = emb["lexical"][emb["lexical_auto"]]
-        flat = emb["dense"]["flat"]
-        row = {"passages": r["passages"], "lexical_engine": emb["lexical_auto"],
-               "lexical_build_s": lex["build_s"], "lexical_p50_ms": lex["p50_ms"],
-               "lexical_p95_ms": lex["p95_ms"], "lexical_memory_mb": lex["memory_mb"],
-               "dense_build_s": flat["build_s"],
-               "dense_p50_ms": flat["all_scores"]["p50_ms"],
-               "dense_p95_ms": flat["all_scores"]["p95_ms"], "dense_memory_mb": flat["memory_mb"]}
-        if "milvus_lite" in r:
-            row["milvus_hybrid_p50_ms"] = r["milvus_lite"]["hybrid"]["p50_ms"]
-        rows.append(row)
-    return rows
-
-
-# -- rendering --------------------------------------------------------------------------------
-def render_bench(out: dict) -> str:
-    m, lat = out["machine"], out["latency"]
-    lines = [f"bench ({out['when']}): {m['cores_used']} of {m['cpus']} cores, load "
-             f"average {m['load_average_start']} at the start, {m['load_average_end']} at the "
-             f"end; model {out['model']['name']}; {out['index']['passages']} passages",
-             "",
-             f"{lat['questions']} questions x {lat['rounds']} rounds, interleaved:",
-             f"  {'':26}{'p50 ms':>9}{'p95 ms':>9}{'n':>6}"]
-    for key, label in (("encode", "query encoding alone"), ("search", "search"),
-                       ("ask", "ask")):
-        s = lat[key]
-        lines.append(f"  {label:26}{s['p50_ms']:>9.1f}{s['p95_ms']:>9.1f}{s['n']:>6}")
-    parts = lat.get("search_parts_p50_ms") or {}
-    if parts:
-        lines.append("  inside search (p50): " + ", ".join(
-            f"{k.removesuffix('_ms')} {v:.1f} ms" for k, v in parts.items()))
-    r = out["ratios"]
-    lines.append(f"  ratios of the p50s: search / encoding {r['search_over_encode']:.2f}, "
-                 f"ask / search {r['ask_over_search']:.2f}")
-    paired = lat.get("paired_ratio_p50")
-    if paired:
-        lines.append(f"  p50 of each question's own ratio: search / encoding "
-                     f"{paired['search_over_encode']:.2f}, ask / search "
-                     f"{paired['ask_over_search']:.2f}")
-    lines += ["", f"one-shot commands (fresh processes, {out['cold_start']['n']} runs after one "
-              f"unmeasured; threads {m.get('query_threads')}):"]
-    shots = out.get("one_shot") or {"ask": out["cold_start"]}
-    for key, label in (("search", "fahras search"), ("ask", "fahras ask (cold start to "
-                       "first answer)"), ("bm25s_peer", "bm25s peer (the same passages)")):
-        c = shots.get(key)
-        if c:
-            lines.append(f"  {label}: p50 {c['p50_s']:.2f} s, p95 {c['p95_s']:.2f} s; peak "
-                         f"memory {c['peak_rss_mb']:.0f} MB")
-    sv = out.get("serve")
-    if sv and "error" in sv:
-        lines.append(f"  fahras serve: not measured ({sv['error']})")
-    elif sv:
-        said = sv.get("server_says_p50") or {}
-        parts = (f"; it says: index and model {said['index_and_model_s']:.1f} s, Gradio and "
-                 f"the interface {said['gradio_and_interface_s']:.1f} s"
-                 if len(said) == 2 else "")
-        lines.append(f"  fahras serve to its first search result: p50 {sv['p50_s']:.2f} s, p95 "
-                     f"{sv['p95_s']:.2f} s ({sv['n']} runs{parts})")
-    ov = out.get("oversubscription")
-    if ov:
-        lines.append("single-query encoding, quiet and beside a CPU-bound process (p50 ms):")
-        for key in sorted(k for k in ov if k.startswith("threads_")):
-            t = ov[key]
-            lines.append(f"  {key.split('_')[1]} thread(s): {t['quiet_p50_ms']:.1f} quiet, "
-                         f"{t['busy_p50_ms']:.1f} busy ({t['busy_over_quiet']:.2f}x)")
-    b = out["index_build"]
-    lines.append(f"index build of the report ({b['passages']} passages, {b['sentences']} "
-                 f"sentences; model loaded; {b['n']} runs): p50 {b['p50_s']:.2f} s, p95 "
-                 f"{b['p95_s']:.2f} s")
-    e = out["encoding"]
-    lines.append(f"encoding throughput ({e['model']}, {e.get('threads')} threads): "
-                 f"{e['passages_per_s']:.1f} passages/s ({e.get('passages_per_s_1_thread', 0):.1f}"
-                 f" on 1 thread), {e['sentences_per_s'] or 0:.1f} sentences/s -> 100k passages "
-                 f"with their sentences: about {e['estimate_100k_passages_h']:.1f} h")
-    mem = out["memory"]
-    lines.append(f"memory: this process {mem['bench_process_rss_mb']:.0f} MB after the queries "
-                 f"(peak {mem['bench_process_peak_mb']:.0f} MB, scale runs included)")
-    mb = out.get("model_bench")
-    if mb:
-        conv = (f"conversion {mb['conversion_s']:.1f} s, second resolve "
-                f"{mb['second_resolve_ms']:.1f} ms, " if "conversion_s" in mb else "")
-        lines.append(f"model (tools/model_bench.py): {conv}import {mb['import_s']:.1f} s, load "
-                     f"{mb['load_s']:.1f} s, query p50 {mb['query_p50_ms']:.1f} ms")
-    rows = scale_rows(out)
-    if rows:
-        lines += ["", "scale (synthetic corpora; lexical: the BM25 engine chosen at that size; "
-                  "dense: exact FAISS, scoring every passage):",
-                  f"  {'passages':>9}{'engine':>11}{'lex build s':>13}{'lex p50 ms':>12}"
-                  f"{'lex MB':>9}{'dense build s':>15}{'dense p50 ms':>14}{'dense MB':>10}"]
-        for row in rows:
-            lines.append(f"  {row['passages']:>9,}{row['lexical_engine']:>11}"
-                         f"{row['lexical_build_s']:>13.2f}{row['lexical_p50_ms']:>12.2f}"
-                         f"{row['lexical_memory_mb']:>9.1f}{row['dense_build_s']:>15.2f}"
-                         f"{row['dense_p50_ms']:>14.2f}{row['dense_memory_mb']:>10.1f}")
-    targets = [t for t in out["targets"] if t["met"] is not None]
-    if targets:
-        lines += ["", "Targets:"]
-        for t in targets:
-            lines.append(f"  {'met   ' if t['met'] else 'MISSED'} {t['issue']}: {t['what']} "
-                         f"{t['target']} (got {t['value']:g})")
-    lines += ["", f"({out['seconds']:.0f} s in all; the machine may be shared: compare ratios, "
-              "quote medians)"]
-    return "\n".join(lines)
 
 
 def settings_from(quick: bool = False, **overrides) -> Settings:

@@ -8,8 +8,8 @@
 A question file is ``FILE`` (scored on the default index, the bundled report's) or
 ``FILE@INDEX_DIR``; ``FILE:odd`` / ``FILE:even`` keep half of its rows (see
 `tools/ablation.py`). A configuration is ``default`` or ``none`` followed by
-``+piece`` / ``-piece`` (pieces: :data:`fahras.retrieval.crosslingual.expander.PIECES` and
-``EXPERIMENTAL``): ``default-corpus`` leaves out the corpus glossary, ``none`` is no expansion.
+``+piece`` / ``-piece`` (pieces: :data:`fahras.retrieval.crosslingual.expander.PIECES`, and
+``lexicon``: the induced lexicon of tools/induced_lexicon.py): ``default-corpus`` leaves out the corpus glossary, ``none`` is no expansion.
 It prints hit@1 / hit@5 per file, language and (with ``--kinds``) kind, for each mode. Query
 vectors are cached in ``$FAHRAS_HOME/cache/crosslingual-eval/`` (by model and text), so a
 second run costs no encoding. Search only: answers are not scored (``fahras eval`` does that).
@@ -27,22 +27,30 @@ from pathlib import Path
 import numpy as np
 
 
-def parse_config(spec: str):
-    from fahras.retrieval.crosslingual.expander import EXPERIMENTAL, PIECES, ExpansionConfig
+LEXICON = "lexicon"  # not a piece of the product: tools/induced_lexicon.py
 
-    known = PIECES + EXPERIMENTAL
+
+def parse_config(spec: str):
+    """``(ExpansionConfig or None, with the induced lexicon)``."""
+    from fahras.retrieval.crosslingual.expander import PIECES, ExpansionConfig
+
+    known = PIECES + (LEXICON,)
     head, *rest = spec.replace("+", " +").replace("-", " -").split()
     if head not in ("default", "none"):
         raise SystemExit(f"a configuration starts with default or none: {spec!r}")
     if head == "none" and not rest:
-        return None
+        return None, False
     cfg = ExpansionConfig() if head == "default" else ExpansionConfig.only()
+    lexicon = False
     for tok in rest:
         name = tok[1:]
         if name not in known:
             raise SystemExit(f"unknown piece {name!r} in {spec!r}; pieces are {known}")
-        cfg = replace(cfg, **{name: tok[0] == "+"})
-    return cfg
+        if name == LEXICON:
+            lexicon = tok[0] == "+"
+        else:
+            cfg = replace(cfg, **{name: tok[0] == "+"})
+    return cfg, lexicon
 
 
 class QueryCache:
@@ -110,8 +118,12 @@ def run(files, configs, modes, kinds=False, model=None):
         name = Path(path).parent.name if Path(path).stem == "questions" else Path(path).stem
         label = name + ("" if half == "all" else f"({half})")
         for cname in configs:
-            cfg = parse_config(cname)
+            cfg, lexicon = parse_config(cname)
             s.expander = None if cfg is None else CrossLingualExpander.for_searcher(s, cfg)
+            if lexicon and s.expander is not None:
+                from induced_lexicon import for_expander
+
+                s.expander.translator = for_expander(s.expander)
             for mode in modes:
                 def rank(query, s=s, mode=mode):
                     return [(h.id, h.text) for h in s.search(query, 10, mode=mode).hits]

@@ -53,11 +53,11 @@ def _sha(path: Path) -> str:
 
 
 def _code_version() -> str:
-    """A hash of the retrieval code: cached features are recomputed when it changes."""
-    h = hashlib.sha256()
-    for f in sorted((REPO / "retrieval").rglob("*.py")):
-        h.update(f.read_bytes())
-    return h.hexdigest()[:16]
+    """A hash of the source the features depend on: cached features are recomputed when it
+    changes (tools/source_version.py)."""
+    from source_version import source_version
+
+    return source_version()
 
 
 def corpus_index(docs: Path, model: str | None) -> Path:

@@ -1,7 +1,7 @@
 """Start-up figures for ``python tools/bench.py``: what a user waits for at a terminal.
 
 - **one-shot commands**: a fresh ``fahras search`` and ``fahras ask`` process, from launch to
-  exit, and its peak memory (the process's own ``VmHWM``, `bench.run_child` (tools/bench.py));
+  exit, and its peak memory (the process's own ``VmHWM``, `bench_measure.run_child` (tools/bench_measure.py));
 - **the same for a plain BM25 peer**: :data:`PEER_QUERY`, a few lines of bm25s over the same
   passages, its index saved to disk beforehand as Fahras's is -- the reference point of a
   one-shot lexical search in Python;
@@ -70,7 +70,7 @@ def child_env(threads: int | None = None, **extra: str) -> dict:
 
 def one_shot(cmd: Sequence[str], runs: int, env: dict, check=None) -> dict:
     """A fresh process ``runs`` times (after one unmeasured run): wall and peak memory."""
-    from bench import run_child, summarize
+    from bench_measure import run_child, summarize
 
     walls, peaks = [], []
     for i in range(runs + 1):
@@ -147,7 +147,7 @@ def _first_result(port: int, query: str) -> bool:
 def measure_serve(index_dir: Path, model: str, runs: int, threads: int | None = None) -> dict:
     """``fahras serve`` from launch to its first search result, ``runs`` times (after one
     unmeasured start)."""
-    from bench import summarize
+    from bench_measure import summarize
 
     env = child_env(threads, GRADIO_ANALYTICS_ENABLED="False")
     walls: list[float] = []
@@ -204,7 +204,7 @@ def measure_oversubscription(searcher, questions: Sequence[str], cores: int,
     """Single-query encoding p50 on 1 and ``cores`` threads, quiet and beside one CPU-bound
     process (None when the searcher's model has no ONNX export)."""
     from fahras.index.onnx_encoder import OnnxEncoder
-    from bench import summarize
+    from bench_measure import summarize
 
     folder = getattr(searcher.embedder, "folder", None)
     if folder is None:

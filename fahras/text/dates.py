@@ -7,7 +7,10 @@ Month names, once for the whole of Fahras:
   («تموز/يوليه»), as UN documents print them;
 - :data:`MONTH_NAMES`: every spelling read in a date -> month number: English, Levantine/Iraqi
   («تموز»), Egyptian/Gulf transliterations («يوليو», «يوليه»), Maghreb («جويلية», «جوان»),
-  Moroccan («يوليوز», «غشت»), with and without hamza.
+  Moroccan («يوليوز», «غشت»), with and without hamza;
+- :data:`HIJRI_MONTHS`: the twelve months of the Hijri calendar;
+- :func:`month_words`: the single words that name a month in either calendar, for a lookup token
+  by token (what the answer layer reads as a date).
 
 Dates (:func:`find_date`, :func:`date_line`, :func:`parse_date`) in the usual forms, with ASCII
 or Arabic-Indic digits: «26 تموز/يوليه 2024», «26 تموز (يوليو) 2024», "26 July 2024",
@@ -51,6 +54,22 @@ for _n, (_full, _abbr, _ar) in enumerate(zip(MONTHS_EN, _EN_ABBREVIATIONS, _AR_S
     for _name in _ar.split():
         MONTH_NAMES[_name.replace("_", " ")] = _n
 MONTH_NAMES["Sept"] = 9
+
+HIJRI_MONTHS = ("محرم", "صفر", "ربيع الأول", "ربيع الآخر", "جمادى الأولى", "جمادى الآخرة", "رجب",
+                "شعبان", "رمضان", "شوال", "ذو القعدة", "ذو الحجة")
+# First words that are ordinary words more often than month names: "may"; «صفر» (zero) and «ذو»
+# (owner of), the first words of two Hijri months.
+_AMBIGUOUS_WORDS = frozenset({"may", "صفر", "ذو"})
+
+
+def month_words() -> frozenset[str]:
+    """The single words that name a month: the first word of every full spelling above and of
+    the Hijri months («كانون» of «كانون الثاني», «جمادى» of «جمادى الأولى»), English lower-cased,
+    abbreviations and :data:`_AMBIGUOUS_WORDS` left out. Callers normalize them as they normalize
+    their tokens."""
+    names = [n for n in MONTH_NAMES if not n.isascii()] + [m.lower() for m in MONTHS_EN]
+    words = {n.split()[0] for n in names + list(HIJRI_MONTHS)}
+    return frozenset(words - _AMBIGUOUS_WORDS)
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,11 @@ from pathlib import Path
 
 from fahras.text.arabic import normalize, tokenize_normalized
 from fahras.text.clitics import bare_words, without_letter
+from fahras.text.dates import month_words
 
 OFFERS = ("date", "number", "agent", "place", "list")
 
-_MONTHS = frozenset("""
-يناير فبراير مارس ابريل مايو يونيه يونيو يوليه يوليو اغسطس سبتمبر اكتوبر نوفمبر ديسمبر
-كانون شباط اذار نيسان ايار حزيران تموز اب ايلول تشرين محرم ربيع جمادي رجب شعبان رمضان شوال
-january february march april june july august september october november december
-""".split())
+_MONTHS = frozenset(normalize(w) for w in month_words())  # both calendars (fahras.text.dates)
 # Words that make the number or ordinal after them a date: «القرن التاسع عشر», "the 19th century".
 _DATE_WORDS = frozenset("قرن القرن عام العام سنه السنه century year".split())
 _NUMBER_WORDS = frozenset("""

@@ -10,7 +10,6 @@
   index (:func:`with_corpus`);
 - :mod:`.names`: Latin names matched phonetically to the corpus's Arabic words;
 - :mod:`.countries`: the generator of ``data/countries.tsv``;
-- :mod:`.lexicon`: the induced English-Arabic word lexicon (an experiment).
 
 See docs/crosslingual.md.
 """

@@ -54,7 +54,7 @@ STEM_MATCH = 0.8          # a glossary entry reached through a Snowball stem, no
 TYPO_MATCH = 0.9          # a glossary entry reached through a corrected misspelling
 NAME_WEIGHT = 1.0         # a perfect transliteration; half that at the threshold
 NUMBER_WEIGHT = 1.0
-LEXICON_WEIGHT = 0.5      # an induced word translation (experiment; off by default)
+LEXICON_WEIGHT = 0.5      # a word translation of the extra translator (none in the product)
 # A name candidate is a capitalized word that is neither a function word nor a word of the
 # glossary's English side; in a query typed all in lower case, any such word, more strictly.
 NAME_THRESHOLD = 0.2        # normalized transliteration distance (0 = perfect)
@@ -77,7 +77,6 @@ eight nine ten first last next new old good well best better like want need know
 """.split())
 
 PIECES = ("glossary", "corpus", "typos", "names", "arabizi", "numbers")
-EXPERIMENTAL = ("lexicon",)  # measured, not kept: see fahras.retrieval.crosslingual.lexicon
 _SLASH_NUMBER = re.compile(r"(?<![\w/])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
 
 
@@ -89,15 +88,13 @@ class ExpansionConfig:
     arabizi: bool = True      # Arabic typed in Latin letters matched to the corpus's words
     names: bool = True
     numbers: bool = True
-    lexicon: bool = False
 
     @classmethod
     def only(cls, *pieces: str) -> "ExpansionConfig":
-        known = PIECES + EXPERIMENTAL
-        unknown = set(pieces) - set(known)
+        unknown = set(pieces) - set(PIECES)
         if unknown:
-            raise ValueError(f"unknown expansion piece(s) {sorted(unknown)}; pieces are {known}")
-        return cls(**{p: p in pieces for p in known})
+            raise ValueError(f"unknown expansion piece(s) {sorted(unknown)}; pieces are {PIECES}")
+        return cls(**{p: p in pieces for p in PIECES})
 
 
 class _PassageTexts:
@@ -132,7 +129,16 @@ class CrossLingualExpander:
         self._glossary = glossary
         self._corpus_glossaries = corpus_glossaries
         self.config = config
-        self._encode = encode  # the model's query encoder, for the induced lexicon only
+        self.encode = encode  # the model's query encoder, for a translator that needs it
+        # An extra English -> Arabic word translator for the words nothing else reached: an
+        # object with ``translate(words) -> {word: [(arabic, score), ...]}``. None in the
+        # product; tools/induced_lexicon.py is the one measured (docs/crosslingual.md).
+        self.translator = None
+
+    @property
+    def texts(self):
+        """The passages' texts (re-iterable)."""
+        return self._texts
 
     @cached_property
     def glossary(self) -> Glossary:
@@ -148,15 +154,6 @@ class CrossLingualExpander:
         return cls(searcher.lexical.doc_freq, _PassageTexts(searcher), glossary,
                    config, encode=lambda texts: searcher.embedder.encode_queries(texts),
                    corpus_glossaries=getattr(searcher, "glossaries", None) or ())
-
-    @cached_property
-    def lexicon(self):
-        from fahras.retrieval.crosslingual.lexicon import InducedLexicon
-
-        if self._encode is None:
-            raise ValueError("the induced lexicon needs the model's encoder")
-        return InducedLexicon(self._encode, self._texts, self.english_vocabulary_words,
-                              known=lambda w: any(self.doc_freq(t) for t in analyze(w)))
 
     @cached_property
     def names(self) -> NameMatcher:
@@ -244,8 +241,8 @@ class CrossLingualExpander:
                     break
                 looked_up.add(candidate[0])
                 out.extend(self._name(word, *candidate))
-        if self.config.lexicon:
-            out.extend(self._induced(text, covered | {k for e in out if e["kind"] == "name"
+        if self.translator is not None:
+            out.extend(self._translated(text, covered | {k for e in out if e["kind"] == "name"
                                                        for k in _span(text, e["source"])}))
         if self.config.numbers:
             for m in _SLASH_NUMBER.finditer(text):
@@ -322,11 +319,11 @@ class CrossLingualExpander:
         return [exp] if exp else []
 
 
-    def _induced(self, text: str, covered: set[int]) -> list[dict]:
+    def _translated(self, text: str, covered: set[int]) -> list[dict]:
         words = [w for w in english_words(text) if not covered.intersection(range(w.start, w.end))
                  and w.text.isalpha() and len(w.text) > 3 and w.lemma not in STOP_WORDS
                  and w.text.lower() not in COMMON_WORDS]
-        found = self.lexicon.translate([w.text.lower() for w in words])
+        found = self.translator.translate([w.text.lower() for w in words])
         out = []
         for w in words:
             for arabic, _score in found.get(w.text.lower(), []):

@@ -1,4 +1,4 @@
-"""An English-Arabic word lexicon induced from the embedding model (an experiment, off by default).
+"""An English-Arabic word lexicon induced from the embedding model (an experiment, not in the product).
 
 Each distinct Arabic word of the corpus is embedded with the search model; an English word is
 translated to the Arabic word nearest to it by CSLS (cross-domain similarity local scaling,
@@ -14,8 +14,10 @@ never candidates.
 
 Measured in docs/crosslingual.md (XQuAD English and the report's English questions): it lifts
 lexical-only hit@1 on XQuAD but not the hybrid ranking on either set, and it costs an embedding
-per corpus word and per reference word. It is therefore not used by default
-(``ExpansionConfig(lexicon=True)`` turns it on).
+per corpus word and per reference word. It is therefore not part of the product: it lives
+with the tools, and ``tools/ablation.py`` (configurations ``lexicon`` and ``all+lexicon``)
+plugs it into a searcher's expander as its extra word translator
+(:attr:`CrossLingualExpander.translator`, with :func:`for_expander`).
 """
 
 from __future__ import annotations
@@ -75,3 +77,14 @@ def _hub(sim: np.ndarray, k: int) -> np.ndarray:
     if not kk:
         return np.zeros(sim.shape[0], dtype=np.float32)
     return np.sort(sim, axis=1)[:, -kk:].mean(axis=1)
+
+
+def for_expander(expander) -> InducedLexicon:
+    """The induced lexicon of an expander's corpus: its passages' words, its glossary's English
+    words as the reference, the words its index has as the candidates."""
+    from fahras.text.arabic import analyze
+
+    if expander.encode is None:
+        raise ValueError("the induced lexicon needs the model's encoder")
+    return InducedLexicon(expander.encode, expander.texts, expander.english_vocabulary_words,
+                          known=lambda w: any(expander.doc_freq(t) for t in analyze(w)))
