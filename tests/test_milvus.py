@@ -249,11 +249,15 @@ def test_index_a_folder_filters_and_linked_versions(corpus_milvus):
 
 
 def test_incremental_milvus_updates(corpus_milvus, monkeypatch, tmp_path):
-    folder, uri, _, _ = corpus_milvus
-    emb = CountingEmbedder()
-    monkeypatch.setattr("fahras.index.embedder._CACHE", {"hash": emb})
+    # Its own database: the module's (corpus_milvus) stays as the other tests read it, in
+    # whatever order they run (in random order, this test once changed it under them).
+    folder = corpus_milvus[0]
     work = tmp_path / "c"
     shutil.copytree(folder, work)
+    uri = str(tmp_path / "incremental.db")
+    mv.index_milvus([work], uri=uri, model="hash")
+    emb = CountingEmbedder()
+    monkeypatch.setattr("fahras.index.embedder._CACHE", {"hash": emb})
     m = mv.index_milvus([work], uri=uri, model="hash")
     assert emb.encoded == [] and len(m["changes"]["unchanged"]) == 3
     (work / BG.name).unlink()
