@@ -46,6 +46,10 @@ def _as_matrix(vectors, dim: int) -> np.ndarray:
     return out / np.where(norms == 0, 1.0, norms)
 
 
+def _hash32(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little") >> 1
+
+
 class HashingEmbedder:
     """Deterministic feature-hashing embedder (no model): for tests and smoke runs only."""
 
@@ -79,6 +83,25 @@ class HashingEmbedder:
     def encode_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         return _as_matrix([self._embed(t) for t in texts], self.dim)
 
+    def _tokens(self, text: str) -> np.ndarray:
+        """One hashed vector per analysed word: token states without context."""
+        from fahras.text.arabic import analyze
+
+        rows = [self._embed(t) for t in analyze(text)]
+        return _as_matrix(rows, self.dim) if rows else np.zeros((0, self.dim), np.float32)
+
+    def encode_query_tokens(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.encode_queries([text])[0], self._tokens(text)
+
+    def pieces(self, texts: Sequence[str], document: bool = True) -> list[np.ndarray]:
+        from fahras.text.arabic import analyze
+
+        return [np.array([_hash32(w) for w in analyze(t)], dtype=np.int32) for t in texts]
+
+    def encode_document_tokens(self, texts: Sequence[str], progress: bool = False
+                               ) -> list[np.ndarray]:
+        return [self._tokens(t) for t in texts]
+
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded once, with its ``query`` / ``passage`` prompts."""
@@ -107,6 +130,53 @@ class SentenceTransformerEmbedder:
                                       batch_size=self.batch_size, normalize_embeddings=True,
                                       convert_to_numpy=True, show_progress_bar=False)
         return _as_matrix(vecs, self.dim)
+
+    def encode_query_tokens(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """A query's embedding and its token states (the prompt's and the special tokens left
+        out, L2-normalized), as :class:`OnnxQueryEmbedder` gives them."""
+        from fahras.config import query_threads
+
+        prompt = (getattr(self._model, "prompts", {}) or {}).get(self._query_prompt or "", "")
+        skip = len(self._model.tokenizer(prompt)["input_ids"]) - 1 if prompt else 1
+        with torch_threads(query_threads()):
+            out = self._model.encode([text], prompt_name=self._query_prompt, output_value=None,
+                                     batch_size=1, show_progress_bar=False)[0]
+        n = int(out["attention_mask"].sum())
+        states = out["token_embeddings"][skip:n - 1].detach().cpu().numpy().astype(np.float32)
+        states /= np.maximum(np.linalg.norm(states, axis=1, keepdims=True), 1e-12)
+        vec = out["sentence_embedding"].detach().cpu().numpy()
+        return _as_matrix(vec, self.dim)[0], states
+
+    def encode_document_tokens(self, texts: Sequence[str], progress: bool = False
+                               ) -> list[np.ndarray]:
+        """Documents' token states (:mod:`fahras.index.token_states`)."""
+        from fahras.config import batch_threads
+
+        prompt = (getattr(self._model, "prompts", {}) or {}).get(self._doc_prompt or "", "")
+        skip = len(self._model.tokenizer(prompt)["input_ids"]) - 1 if prompt else 1
+        with torch_threads(batch_threads()):
+            outs = self._model.encode(list(texts), prompt_name=self._doc_prompt,
+                                      output_value=None, batch_size=self.batch_size,
+                                      show_progress_bar=progress)
+        states = []
+        for out in outs:
+            n = int(out["attention_mask"].sum())
+            v = out["token_embeddings"][skip:n - 1].detach().cpu().numpy().astype(np.float32)
+            states.append(v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12))
+        return states
+
+    def pieces(self, texts: Sequence[str], document: bool = True) -> list[np.ndarray]:
+        """The token ids the token states are of (a document's after its prompt)."""
+        prompt = (getattr(self._model, "prompts", {}) or {}).get(
+            (self._doc_prompt if document else None) or "", "")
+        skip = len(self._model.tokenizer(prompt)["input_ids"]) - 1 if prompt else 1
+        limit = getattr(self._model, "max_seq_length", None)
+        out = []
+        for t in texts:
+            ids = self._model.tokenizer(prompt + t, truncation=limit is not None,
+                                        max_length=limit)["input_ids"]
+            out.append(np.asarray(ids[skip:len(ids) - 1], dtype=np.int32))
+        return out
 
     def encode_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         from fahras.config import batch_threads
@@ -141,7 +211,7 @@ class OnnxQueryEmbedder:
         self.info, self.folder = info, folder
         self.name, self.dim = info.name, info.dim
         self._spec, self._progress = spec, progress
-        self._encoder = self._documents = None
+        self._encoder = self._documents = self._batch_encoder = None
 
     @property
     def fingerprint(self) -> str:
@@ -165,6 +235,31 @@ class OnnxQueryEmbedder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return _as_matrix(self.encoder.encode(list(texts), prompt="query"), self.dim)
+
+    def encode_query_tokens(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """A query's embedding and its token states, from one run of the model."""
+        pooled, tokens = self.encoder.encode_with_tokens([text], prompt="query")
+        return _as_matrix(pooled, self.dim)[0], tokens[0]
+
+    def pieces(self, texts: Sequence[str], document: bool = True) -> list[np.ndarray]:
+        """The token ids the token states are of (no model run: the tokenizer alone)."""
+        enc = self.encoder
+        prompt = (next((p for p in ("passage", "document") if p in enc.prompts), None)
+                  if document else None)
+        return enc.pieces(list(texts), prompt)
+
+    def encode_document_tokens(self, texts: Sequence[str], progress: bool = False
+                               ) -> list[np.ndarray]:
+        """The token states of documents' texts (:mod:`fahras.index.token_states`), by ONNX
+        Runtime on every core."""
+        from fahras import config
+        from fahras.index.onnx_encoder import OnnxEncoder
+
+        if self._batch_encoder is None:
+            self._batch_encoder = OnnxEncoder(self.folder, threads=config.batch_threads())
+        enc = self._batch_encoder
+        prompt = next((p for p in ("passage", "document") if p in enc.prompts), None)
+        return enc.encode_with_tokens(list(texts), prompt=prompt)[1]
 
     def encode_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if self._documents is None:

@@ -29,7 +29,7 @@ import numpy as np
 
 from fahras.errors import CorpusError, IndexError_, UsageError
 from fahras.index import glossaries as glossary_files
-from fahras.index import progress as progress_lines, store
+from fahras.index import progress as progress_lines, store, token_states
 from fahras.index.embedder import Embedder
 from fahras.index.report import PARSER_VERSION, Document, Passage
 from fahras.text.arabic import NORMALIZER_VERSION, analyze
@@ -195,10 +195,13 @@ def prepare(docs: Sequence[Document | str], embedder: Embedder,
     vectors = np.asarray([vector(k, r) for k, r in passage_src], dtype=np.float32).reshape(-1, dim)
     sentence_vectors = np.asarray([vector(k, r) for k, r in sent_src],
                                   dtype=np.float32).reshape(-1, dim)
+    states = token_states.build(
+        embedder, [p.text for p in passages],
+        [passages[i].text[a:b] for i, a, b in sent_rows], previous, progress)
     data = store.IndexData(
         documents=documents, passages=passages, terms=terms, vectors=vectors,
         sentences=np.asarray(sent_rows, dtype=np.int32).reshape(-1, 3),
-        sentence_vectors=sentence_vectors, glossaries=glossaries)
+        sentence_vectors=sentence_vectors, glossaries=glossaries, token_states=states)
     return data, changes, entries
 
 

@@ -80,7 +80,39 @@ class OnnxEncoder:
             out[rows] = self._run([ids[i] for i in rows])
         return out
 
+    def pieces(self, texts: Sequence[str], prompt: str | None = None) -> list[np.ndarray]:
+        """The token ids of each text that :meth:`encode_with_tokens` gives states for (the
+        prompt's and the special tokens left out), int32."""
+        ids, skip = self._ids(texts, prompt)
+        return [np.asarray(x[skip:len(x) - 1], dtype=np.int32) for x in ids]
+
+    def _ids(self, texts: Sequence[str], prompt: str | None) -> tuple[list[list[int]], int]:
+        prefix = self.prompts.get(prompt, "") if prompt else ""
+        skip = len(self.tokenizer.encode(prefix, self.max_length)) - 1 if prefix else 1
+        return [self.tokenizer.encode(prefix + t, self.max_length) for t in texts], skip
+
+    def encode_with_tokens(self, texts: Sequence[str], prompt: str | None = None,
+                           batch_size: int = 16) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The embeddings of ``texts`` and each text's token states: the last layer's vector
+        of every token but the prompt's and the special ones, L2-normalized (float32)."""
+        ids, skip = self._ids(texts, prompt)
+        pooled = np.zeros((len(ids), self.dim), dtype=np.float32)
+        tokens: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(ids)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            hidden, mask = self._hidden([ids[i] for i in rows])
+            pooled[rows] = _pool(hidden, mask)
+            for j, i in enumerate(rows):
+                states = hidden[j, skip:len(ids[i]) - 1]
+                norms = np.linalg.norm(states, axis=1, keepdims=True)
+                tokens[i] = states / np.maximum(norms, 1e-12)
+        return pooled, tokens
+
     def _run(self, batch: list[list[int]]) -> np.ndarray:
+        return _pool(*self._hidden(batch))
+
+    def _hidden(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         width = max(map(len, batch))
         input_ids = np.full((len(batch), width), self._pad, dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -93,10 +125,15 @@ class OnnxEncoder:
         except Exception as e:  # a damaged graph or weights (onnxruntime's own error types)
             raise ModelError("onnx_run_failed", path=self.folder / MODEL_FILE,
                              detail=_first_line(e)) from None
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return pooled / np.maximum(norms, 1e-12)
+        return hidden, mask
+
+
+def _pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean over the tokens that are not padding, L2-normalized."""
+    weights = mask[:, :, None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return pooled / np.maximum(norms, 1e-12)
 
 
 def _check_files(folder: Path) -> None:

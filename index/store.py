@@ -15,6 +15,10 @@ Layout of an index folder::
         vectors.npy      float32 passage embeddings, L2-normalized
         sentences.npy    int32 rows (passage index, start, end) of each sentence
         sentence_vectors.npy  float32 sentence embeddings
+        token_vectors.npy, token_ids.npy, token_spans.npy  token states of the passages and
+                         sentences (float16), their token ids and each unit's row span
+                         (index/token_states.py; optional: an index over their budget, or
+                         written before them, has none)
 
 A new generation is written beside the current one under a temporary name
 (``.tmp-gen-...``), flushed to disk, renamed to ``gen-<time>-<pid>-<manifest sha256, 16 hex>``,
@@ -59,12 +63,15 @@ from fahras.fsutil import (NotRegularFile, atomic_write, check_regular, describe
                            fsync_dir, read_regular, sha256_file, write_synced)
 from fahras.index import glossaries as glossary_rows
 from fahras.index.report import Passage
+from fahras.index.token_states import TokenStates
+from fahras.index.token_states import check as check_token_states
 
 FORMAT_VERSION = 1
 JSON_FILES = ("documents.json", "passages.json", "terms.json")
 # Written by every build; read when the manifest lists them (older generations lack them).
 OPTIONAL_JSON = ("glossaries.json",)
 ARRAY_FILES = ("vectors.npy", "sentences.npy", "sentence_vectors.npy")
+OPTIONAL_ARRAYS = ("token_vectors.npy", "token_spans.npy", "token_ids.npy")  # all or none
 REBUILD_HINT = messages.text("hint_rebuild")  # in every "damaged" message
 LOCK = ".lock"
 TMP_PREFIX = ".tmp-gen-"
@@ -84,6 +91,7 @@ class IndexData:
     sentence_vectors: np.ndarray
     manifest: dict = field(default_factory=dict)
     glossaries: list[dict] = field(default_factory=list)  # see fahras.index.glossaries
+    token_states: TokenStates | None = None               # see fahras.index.token_states
 
 
 def _dump_json(obj) -> bytes:
@@ -225,11 +233,17 @@ def _write_generation(index_dir: Path, data: IndexData, manifest: dict, before_s
             "sentences.npy": np.ascontiguousarray(data.sentences, dtype=np.int32).reshape(-1, 3),
             "sentence_vectors.npy": np.ascontiguousarray(data.sentence_vectors, dtype=np.float32),
         }
+        if data.token_states is not None:
+            arrays["token_vectors.npy"] = np.ascontiguousarray(data.token_states.vectors)
+            arrays["token_spans.npy"] = np.ascontiguousarray(data.token_states.spans,
+                                                             dtype=np.int64)
+            arrays["token_ids.npy"] = np.ascontiguousarray(data.token_states.ids,
+                                                           dtype=np.int32)
         for name, arr in arrays.items():
             write_synced(tmp_gen / name, lambda f, a=arr: np.save(f, a, allow_pickle=False))
         files = {name: {"sha256": sha256_file(tmp_gen / name),
                         "bytes": (tmp_gen / name).stat().st_size}
-                 for name in (*JSON_FILES, *OPTIONAL_JSON, *ARRAY_FILES)}
+                 for name in (*JSON_FILES, *OPTIONAL_JSON, *arrays)}
         full = {"format": FORMAT_VERSION, **manifest, "files": files}
         blob = json.dumps(full, ensure_ascii=False, indent=2).encode()
         write_synced(tmp_gen / "manifest.json", blob)
@@ -294,7 +308,8 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
     index_dir = Path(index_dir)
     gen, manifest = read_manifest(index_dir)
     optional = [n for n in OPTIONAL_JSON if n in manifest["files"]]
-    for name in (*JSON_FILES, *optional, *ARRAY_FILES):
+    with_tokens = all(n in manifest["files"] for n in OPTIONAL_ARRAYS)
+    for name in (*JSON_FILES, *optional, *ARRAY_FILES, *(OPTIONAL_ARRAYS if with_tokens else ())):
         path = gen / name
         meta = manifest["files"].get(name)
         try:
@@ -319,16 +334,20 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
         sentence_vectors = np.load(gen / "sentence_vectors.npy", allow_pickle=False)
         glossaries = (json.loads((gen / "glossaries.json").read_text(encoding="utf-8"))
                       if "glossaries.json" in optional else [])
+        states = (TokenStates(*(np.load(gen / name, allow_pickle=False)
+                                for name in OPTIONAL_ARRAYS)) if with_tokens else None)
     except PermissionError as e:
         raise unreadable(index_dir, e) from None
     except (ValueError, TypeError, KeyError, AttributeError, OSError) as e:
         raise IndexError_("index_damaged", path=index_dir, detail=_first_line(e)) from None
     problem = (_inconsistency(documents, passages, terms, vectors, sentences, sentence_vectors)
-               or glossary_rows.check(glossaries))
+               or glossary_rows.check(glossaries)
+               or (states is not None and check_token_states(
+                   states, len(passages) + len(sentences), vectors.shape[1])))
     if problem:
         raise IndexError_("index_inconsistent", path=index_dir, problem=problem)
     return IndexData(documents, passages, terms, vectors, sentences, sentence_vectors, manifest,
-                     glossaries)
+                     glossaries, states)
 
 
 def _first_line(e: Exception) -> str:

@@ -26,7 +26,10 @@ class Engine:
         self.model_spec = config.model_spec(model)
         self._embedder = None
         self._speller = None
-        self.fitted_fusion = fusion.default_fusion()  # None or another model: script weights
+        # The fitted fusions (fahras.retrieval.fusion); none for this model: script weights.
+        self.fusions = fusion.default_fusions()
+        self.token_states = None  # an engine with them sets them (fahras.index.token_states)
+        self.late_signals = False  # score late interaction even when no fusion weighs it
 
     @property
     def embedder(self):
@@ -39,6 +42,46 @@ class Engine:
     def encode_query(self, text: str) -> np.ndarray:
         return self.embedder.encode_queries([text])[0]
 
+    def late_ready(self) -> bool:
+        """Whether late interaction applies: the index has token states and the embedder
+        gives a query's (:mod:`fahras.retrieval.late`)."""
+        return (self.token_states is not None
+                and callable(getattr(self.embedder, "encode_query_tokens", None)))
+
+    def encode_query_tokens(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """A query's embedding and its token states (one run of the model)."""
+        return self.embedder.encode_query_tokens(text)
+
+    @property
+    def piece_stats(self):
+        """Token-id document frequencies of this engine's passages (for a hint's IDF)."""
+        if getattr(self, "_piece_stats", None) is None:
+            from fahras.retrieval.late import PieceStats
+
+            self._piece_stats = PieceStats(self.token_states, self.n_rows)
+        return self._piece_stats
+
+    def hint_pieces(self, hint: str) -> np.ndarray:
+        """The token ids of an English query's Arabic hint
+        (:func:`fahras.retrieval.late.hint_text`): the tokenizer alone, no model run."""
+        return self.embedder.pieces([hint], document=False)[0]
+
+    def feature_names(self) -> tuple[str, ...]:
+        """The fusion features this engine can compute."""
+        if self.late_ready():
+            return rank_features.FEATURES + rank_features.LATE_FEATURES
+        return rank_features.FEATURES
+
+    @property
+    def fitted_fusion(self):
+        """The fitted fusion this engine uses (None: script weights)."""
+        return fusion.choose(self.fusions, getattr(self.embedder, "name", None),
+                             self.feature_names())
+
+    @fitted_fusion.setter
+    def fitted_fusion(self, model) -> None:
+        self.fusions = () if model is None else (model,)
+
     @property
     def speller(self):
         """Typo tolerance for Arabic query words the index lacks (built on first need)."""
@@ -49,18 +92,17 @@ class Engine:
         return self._speller
 
     def fusion_applies(self) -> bool:
-        """Whether the fitted fusion holds for this engine's embedding model."""
-        f = self.fitted_fusion
-        return f is not None and f.holds_for(getattr(self.embedder, "name", None),
-                                             rank_features.FEATURES)
+        """Whether a fitted fusion holds for this engine's embedding model and features."""
+        return self.fitted_fusion is not None
 
     def lexical_query(self, analysis, expansions: list[dict]) -> dict[str, float]:
         """Weighted lexical terms of an analysed query (:func:`scoring.lexical_query`)."""
         return scoring.lexical_query(analysis, expansions, self.lexical)
 
-    def features(self, sig: rank_features.Signals, eligible: np.ndarray):
-        """The candidates of a query and their feature matrix (what the fitted fusion weighs)."""
-        return scoring.candidate_features(self, sig, eligible)
+    def features(self, sig: rank_features.Signals, eligible: np.ndarray, features=None):
+        """The candidates of a query and their feature matrix (what the fitted fusion weighs;
+        by default every feature this engine can compute)."""
+        return scoring.candidate_features(self, sig, eligible, features or self.feature_names())
 
     def score(self, query: str, *, kinds=DEFAULT_KINDS, parts=None, docs=None,
               mode: str = "hybrid", years=None, langs=None) -> scoring.Scored:

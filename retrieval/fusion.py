@@ -104,9 +104,24 @@ class FittedFusion:
 
 
 @lru_cache(maxsize=1)
-def default_fusion() -> FittedFusion | None:
-    """The bundled fitted fusion, or None if the package has none."""
+def default_fusions() -> tuple[FittedFusion, ...]:
+    """The bundled fitted fusions, best first: with late-interaction features (an index with
+    token states) and without them; empty if the package has none. The file holds
+    ``{"models": [...]}`` (or one model, as it did before token states)."""
     try:
-        return FittedFusion.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError):
-        return None
+        d = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+        return tuple(FittedFusion.from_json(m) for m in (d["models"] if "models" in d else [d]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
+
+
+def default_fusion() -> FittedFusion | None:
+    """The first bundled fitted fusion, or None if the package has none."""
+    models = default_fusions()
+    return models[0] if models else None
+
+
+def choose(models, embedding: str | None, available: Sequence[str]) -> FittedFusion | None:
+    """The first of ``models`` fitted for this embedding model on features all available."""
+    return next((m for m in models if m.embedding == embedding
+                 and set(m.features) <= set(available)), None)

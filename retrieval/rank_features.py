@@ -21,6 +21,11 @@ Per candidate ``p`` (``L`` the weighted BM25 score, ``P`` the passage's cosine w
 - ``kind_named``: the query names ``p``'s kind ("recommend", «توصية») -- the UN layout's
   passage kinds, not one report's words;
 - ``lex_margin`` / ``dense_margin``: for each side's best candidate, its lead over the second;
+- ``late`` / ``late_gap``, ``late_sentence`` / ``late_sentence_gap``: late interaction
+  (:mod:`fahras.retrieval.late`), the passage's MaxSim and its best sentence's, min-max scaled
+  and minus the best (times 10, the gaps being a tenth of the cosines'), and ``hint*`` the
+  IDF-weighted share of an English question's Arabic hint's pieces in the passage and its best
+  sentence, and their gaps (0 without a hint), for an index with token states (:data:`LATE_FEATURES`; without them the fusion fitted on :data:`FEATURES`);
 - products with query-level evidence: ``reach`` (the share of the query's content words that
   reach the index lexically: for an Arabic query, words the index has; for an English one,
   words an expansion covers), ``best_coverage`` (the best candidate's ``coverage``) and
@@ -41,6 +46,9 @@ FEATURES = (
     "dense*latin", "coverage*latin", "dense_gap*latin", "passage_gap", "sentence_gap",
     "kind_named", "lex_margin", "dense_margin",
 )
+# With token states (fahras.index.token_states): FEATURES + LATE_FEATURES.
+LATE_FEATURES = ("late", "late_gap", "late_sentence", "late_sentence_gap",
+                 "hint", "hint_gap", "hint_sentence", "hint_sentence_gap")
 # Words that name a passage kind in a query (normalized Arabic stems and English prefixes).
 KIND_WORDS = {"recommendation": ("توصي", "recommend")}
 RANK_K = 10
@@ -60,6 +68,10 @@ class Signals:
     reach: float
     latin: bool
     kind_named: tuple[str, ...]  # passage kinds the query names
+    late_passage: np.ndarray | None = None   # MaxSim (NaN: not scored; None: no token states)
+    late_sentence: np.ndarray | None = None  # the best sentence's MaxSim
+    hint: np.ndarray | None = None           # an English question's Arabic hint's share
+    hint_sentence: np.ndarray | None = None  # (fahras.retrieval.late.piece_coverage)
 
 
 def candidates(eligible: np.ndarray, sig: Signals) -> np.ndarray:
@@ -109,9 +121,24 @@ def coverage(lexical, terms: dict, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def _late(x: np.ndarray | None, rows: np.ndarray, scale: bool = True
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """A late-interaction score's two columns: min-max scaled and 10 x its gap to the best
+    (``scale``), or as it is (a share) and its gap; candidates it did not score get the
+    lowest score it gave."""
+    v = np.zeros(len(rows)) if x is None else x[rows]
+    scored = ~np.isnan(v)
+    if not scored.any():
+        return np.zeros(len(rows)), np.zeros(len(rows))
+    v = np.where(scored, v, v[scored].min())
+    if not scale:
+        return v, v - v.max()
+    return _minmax(v), 10 * (v - v.max())
+
+
 def matrix(sig: Signals, rows: np.ndarray, lexical, prev: np.ndarray,
-           kinds: np.ndarray) -> np.ndarray:
-    """The feature matrix (``len(rows)`` x ``len(FEATURES)``) of one query's candidates;
+           kinds: np.ndarray, features: tuple[str, ...] = FEATURES) -> np.ndarray:
+    """The feature matrix (``len(rows)`` x ``len(features)``) of one query's candidates;
     ``prev`` and ``kinds``: each candidate's previous passage (-1: none) and kind."""
     L, P, S = sig.lexical[rows], sig.passage_cos[rows], sig.sentence_cos[rows]
     D = P + S
@@ -138,8 +165,14 @@ def matrix(sig: Signals, rows: np.ndarray, lexical, prev: np.ndarray,
         "sentence_gap": S - (S.max() if len(S) else 0.0),
         "kind_named": kind_named, "lex_margin": _margin(L), "dense_margin": _margin(D),
     }
-    return np.column_stack([cols[name] for name in FEATURES]) if len(rows) else np.zeros(
-        (0, len(FEATURES)))
+    if any(f in LATE_FEATURES for f in features):
+        cols["late"], cols["late_gap"] = _late(sig.late_passage, rows)
+        cols["late_sentence"], cols["late_sentence_gap"] = _late(sig.late_sentence, rows)
+        cols["hint"], cols["hint_gap"] = _late(sig.hint, rows, scale=False)
+        cols["hint_sentence"], cols["hint_sentence_gap"] = _late(sig.hint_sentence, rows,
+                                                                 scale=False)
+    return np.column_stack([cols[name] for name in features]) if len(rows) else np.zeros(
+        (0, len(features)))
 
 
 def reach(analysis, expansions, doc_freq) -> float:

@@ -30,7 +30,7 @@ import numpy as np
 
 from fahras.errors import UsageError
 from fahras.messages import Message
-from fahras.retrieval import fusion
+from fahras.retrieval import fusion, late
 from fahras.retrieval import query as query_mod
 from fahras.retrieval import rank_features
 from fahras.text.arabic import normalize
@@ -59,6 +59,7 @@ class Scored:
     timings: dict[str, float]
     query_vector: np.ndarray | None = None
     signals: rank_features.Signals | None = None  # hybrid mode: what the fusion weighed
+    query_tokens: np.ndarray | None = None  # the query's token states (late interaction)
 
     def order(self) -> list[int]:
         """Eligible passages, pinned first, then by fused score (ties: reading order)."""
@@ -104,11 +105,12 @@ def lexical_query(analysis: QueryAnalysis, expansions: list[dict], lexical) -> d
     return weights
 
 
-def candidate_features(engine, sig: rank_features.Signals, eligible: np.ndarray):
+def candidate_features(engine, sig: rank_features.Signals, eligible: np.ndarray,
+                       features: tuple[str, ...] = rank_features.FEATURES):
     """The fusion's candidates of a query and their feature matrix."""
     rows = rank_features.candidates(eligible, sig)
     return rows, rank_features.matrix(sig, rows, engine.lexical, engine.previous(rows),
-                                      engine.kinds(rows))
+                                      engine.kinds(rows), features)
 
 
 @dataclass
@@ -177,10 +179,19 @@ def score(engine, query: str, *, kinds=DEFAULT_KINDS, parts=None, docs=None,
         rows, scores = engine.lexical_top(query_terms, sel, limit)
         lexical[rows], eligible[rows], lex_known[rows] = scores, True, True
         timings["lexical_ms"] = (time.perf_counter() - t) * 1000
-    qvec = None
+    # The fitted fusion (None: script weights), and whether late interaction is scored: for a
+    # fusion that weighs it, or for the signals alone (``late_signals``: tools/fit_fusion.py).
+    model = engine.fitted_fusion if mode == "hybrid" else None
+    uses_late = mode == "hybrid" and engine.late_ready() and (
+        engine.late_signals
+        or (model is not None and any(f in rank_features.LATE_FEATURES for f in model.features)))
+    qvec = qtok = None
     if uses_dense:
         t = time.perf_counter()
-        qvec = engine.encode_query(q)
+        if uses_late:
+            qvec, qtok = engine.encode_query_tokens(q)
+        else:
+            qvec = engine.encode_query(q)
         timings["encode_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         rows, p_cos, s_cos = engine.dense_top(qvec, sel, limit)
@@ -213,14 +224,25 @@ def score(engine, query: str, *, kinds=DEFAULT_KINDS, parts=None, docs=None,
             lexical, passage_cos, sentence_cos, query_terms,
             rank_features.reach(analysis, expansions, engine.lexical.doc_freq), analysis.latin,
             rank_features.kinds_named(analysis.normalized))
+        if qtok is not None and len(idx):
+            t = time.perf_counter()
+            scored_rows = late.to_score(eligible, lexical, passage_cos + sentence_cos)
+            sig.late_passage, sig.late_sentence = late.scores(
+                qtok, engine.token_states, scored_rows, engine.sentence_rows, n)
+            hint = late.hint_text(expansions) if analysis.latin else ""
+            if hint:
+                sig.hint, sig.hint_sentence = late.piece_coverage(
+                    engine.hint_pieces(hint), engine.token_states, scored_rows,
+                    engine.sentence_rows, n, engine.piece_stats)
+            timings["late_ms"] = (time.perf_counter() - t) * 1000
     if len(idx):
         if mode == "lexical":
             fused[idx] = lexical[idx]
         elif mode == "dense":
             fused[idx] = dense[idx]
-        elif engine.fusion_applies():
-            rows, feats = candidate_features(engine, sig, eligible)
-            fused[rows] = fusion.softmax_linear(feats, engine.fitted_fusion.weights)
+        elif model is not None:
+            rows, feats = candidate_features(engine, sig, eligible, model.features)
+            fused[rows] = fusion.softmax_linear(feats, model.weights)
         else:
             w = query_mod.fusion_weights(
                 analysis, strongest if lexical[idx].max(initial=0) > 0 else 0.0)
@@ -232,7 +254,7 @@ def score(engine, query: str, *, kinds=DEFAULT_KINDS, parts=None, docs=None,
     pinned = pinned + sorted(citing - set(pinned), key=lambda i: (-fused[i], i))
     timings["total_ms"] = (time.perf_counter() - p.started) * 1000
     return Scored(analysis, fused, lexical, dense, eligible, pinned, expansions, p.notes,
-                  timings, qvec, sig)
+                  timings, qvec, sig, qtok if sig is not None else None)
 
 
 def _complete(values: np.ndarray, known: np.ndarray, wanted: np.ndarray, scores) -> None:

@@ -20,7 +20,7 @@ from fahras import config
 from fahras.errors import UsageError
 from fahras.index import store
 from fahras.index.report import Passage
-from fahras.retrieval import rank_features
+from fahras.retrieval import late, rank_features
 from fahras.retrieval.backends.protocol import Selection
 from fahras.retrieval.corpus import CorpusMeta
 from fahras.retrieval.crosslingual.expander import CrossLingualExpander
@@ -61,6 +61,8 @@ class Searcher(Engine):
             "sentence_vectors.npy")) if self.n_sentences else None
         self._sentences_by_passage = None
         self.glossaries = data.glossaries  # the corpus's own glossary files
+        # Late interaction (None: the index has none); float32 in memory when small enough.
+        self.token_states = late.in_memory(data.token_states)
         # English query -> Arabic terms for the lexical side (glossary, names); None: no expansion.
         self.expander = CrossLingualExpander.for_searcher(self)
         self.corpus = CorpusMeta(data.documents, data.passages)  # citations, filters, versions

@@ -21,7 +21,7 @@ def linear(weights: dict, intercept: float = 0.0) -> M.Linear:
 
 VARIANT = M.Variant(linear({"lex_sent": 4.0, "fused_rel": 1.0, "pairs": 1.0}),
                     linear({"lex_ctx": 8.0, "absent": -6.0}, -4.0), 0.2, 0.8)
-MODEL = M.AnswerModel("hash", {"dense": VARIANT, "lexical": VARIANT}, {})
+MODEL = M.AnswerModel("hash", {"late": VARIANT, "dense": VARIANT, "lexical": VARIANT}, {})
 
 
 @pytest.fixture

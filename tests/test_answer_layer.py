@@ -131,7 +131,7 @@ def test_the_model_round_trips_through_json():
     d = json.loads(json.dumps(MODEL.to_json()))
     back = M.AnswerModel.from_json(d)
     X = np.random.default_rng(0).normal(size=(4, len(F.QUESTION_FEATURES)))
-    for name in ("dense", "lexical"):
+    for name in ("late", "dense", "lexical"):
         a, b = MODEL.variants[name], back.variants[name]
         assert np.allclose(a.refusal.logit(X, F.QUESTION_FEATURES),
                            b.refusal.logit(X, F.QUESTION_FEATURES))
@@ -141,13 +141,19 @@ def test_the_model_round_trips_through_json():
 def test_the_stored_model_is_plain_numbers_for_the_features_there_are():
     d = json.loads(M.MODEL_FILE.read_text(encoding="utf-8"))
     model = M.AnswerModel.from_json(d)
-    assert model.embedding == "e5-small" and set(model.variants) == {"dense", "lexical"}
+    assert model.embedding == "e5-small" and set(model.variants) == {"late", "dense", "lexical"}
+    assert model.variant("e5-small", True, late=True) is model.variants["late"]
+    assert model.variant("e5-small", True) is model.variants["dense"]
+    assert model.variant("hash", True, late=True) is model.variants["lexical"]
+    assert set(model.variants["late"].chooser.features) & F.LATE  # it weighs them
     for name, v in model.variants.items():
         assert set(v.chooser.features) <= set(F.SENTENCE_FEATURES)
         assert set(v.refusal.features) <= set(F.QUESTION_FEATURES)
         assert 0.0 <= v.refuse_below <= v.sure_above <= 1.0
         if name == "lexical":  # fitted without the embedding's features
             assert not (set(v.chooser.features) | set(v.refusal.features)) & F.DENSE
+        if name != "late":  # and without late interaction's
+            assert not (set(v.chooser.features) | set(v.refusal.features)) & F.LATE
         for lin in (v.chooser, v.refusal):
             assert all(isinstance(x, float) for x in lin.to_json()["coef"])
     assert model.variant("e5-small", True) is model.variants["dense"]
@@ -210,8 +216,10 @@ def test_every_reason_code_has_an_english_text():
 
 def test_the_ask_encodes_the_question_once(hash_searcher, monkeypatch):
     calls = []
-    encode = hash_searcher.encode_query
+    encode, encode_tokens = hash_searcher.encode_query, hash_searcher.encode_query_tokens
     monkeypatch.setattr(hash_searcher, "encode_query", lambda t: calls.append(t) or encode(t))
+    monkeypatch.setattr(hash_searcher, "encode_query_tokens",  # with token states (late.py)
+                        lambda t: calls.append(t) or encode_tokens(t))
     hash_searcher.ask("متى عقد الاجتماع التاسع للفريق العامل؟", 5)
     assert calls == ["متى عقد الاجتماع التاسع للفريق العامل؟"]
 

@@ -120,8 +120,10 @@ def test_evaluate_searcher_asks_once_per_question(hash_searcher, tmp_path, monke
         "t3\tar\tfact\tما هي ميزانية الفريق العامل؟\t\t\tno\n", encoding="utf-8")
     questions = load_questions(f)
     calls = []
-    encode = hash_searcher.encode_query
+    encode, encode_tokens = hash_searcher.encode_query, hash_searcher.encode_query_tokens
     monkeypatch.setattr(hash_searcher, "encode_query", lambda t: calls.append(t) or encode(t))
+    monkeypatch.setattr(hash_searcher, "encode_query_tokens",  # with token states (late.py)
+                        lambda t: calls.append(t) or encode_tokens(t))
     report = evaluate_searcher(hash_searcher, questions)
     assert len(calls) == 3  # one search per question, for both the ranking and the answer
     o = report.overall

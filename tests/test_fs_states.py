@@ -114,7 +114,7 @@ def test_the_set_up_denies_access_as_a_user_would_see_it(home):
                           capture_output=True).returncode != 0
 
 
-@pytest.mark.parametrize("name", [*store.JSON_FILES, *store.ARRAY_FILES])
+@pytest.mark.parametrize("name", [*store.JSON_FILES, *store.ARRAY_FILES, *store.OPTIONAL_ARRAYS])
 def test_an_unreadable_index_file(home, name, hardening):
     (_gen(home) / name).chmod(0)
     for command in (["search", "تهريب المهاجرين"], ["ask", "Who opened the meeting?"],

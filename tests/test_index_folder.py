@@ -110,8 +110,9 @@ def test_cli_exit_status_skipped_lines_and_piped_progress(tmp_path):
     assert [f"[{i}/6]" in line for i, line in enumerate(lines[:6], 1)] == [True] * 6  # as read
     assert lines[6] == f"Read 5 document(s): {out['passages']} passages; 1 file(s) skipped"
     assert any(line.startswith("Embedding ") for line in lines)
-    assert lines[-3].startswith("  embedded ") and lines[-3].split()[1].split("/")[0] == \
-        lines[-3].split()[1].split("/")[1]  # the last progress line says all texts are done
+    assert lines[-4].startswith("  embedded ") and lines[-4].split()[1].split("/")[0] == \
+        lines[-4].split()[1].split("/")[1]  # the last progress line says all texts are done
+    assert lines[-3].startswith("Keeping the token states of ")  # late interaction's
     assert lines[-2].startswith("Writing the index to ")
     assert lines[-1].startswith(f"fahras: skipped {folder / LEGACY}: is not UTF-8 text")
     assert len(out["documents"]) == 5

@@ -40,7 +40,8 @@ def test_files_are_plain_json_and_npy(built):
     gen = gen_of(built)
     names = sorted(p.name for p in gen.iterdir())
     assert names == ["documents.json", "glossaries.json", "manifest.json", "passages.json",
-                     "sentence_vectors.npy", "sentences.npy", "terms.json", "vectors.npy"]
+                     "sentence_vectors.npy", "sentences.npy", "terms.json", "token_ids.npy",
+                     "token_spans.npy", "token_vectors.npy", "vectors.npy"]
     manifest = json.loads((gen / "manifest.json").read_text())
     assert manifest["model"]["name"] == "hash"
     assert manifest["normalizer_version"] == NORMALIZER_VERSION
@@ -76,7 +77,8 @@ def test_crash_before_switch_leaves_previous_index(built):
     assert again == reference
 
 
-@pytest.mark.parametrize("name", ["vectors.npy", "terms.json", "passages.json", "sentences.npy"])
+@pytest.mark.parametrize("name", ["vectors.npy", "terms.json", "passages.json", "sentences.npy",
+                                  "token_vectors.npy", "token_spans.npy", "token_ids.npy"])
 def test_truncated_or_modified_files_are_detected(built, name):
     path = gen_of(built) / name
     data = path.read_bytes()
@@ -163,3 +165,17 @@ def test_concurrent_writers_are_serialized(built):
     assert not errors
     assert Searcher.open(built, model="hash").search("فيينا", 1).hits
     assert os.path.isdir(gen_of(built))
+
+
+def test_an_index_written_without_token_states_still_opens(built, tmp_path):
+    """An index over the token states' budget, or written before them, has none: it loads,
+    and searches with the fusion fitted without them."""
+    data = store.read_index(built)
+    data.token_states = None
+    other = tmp_path / "no-tokens"
+    store.write_index(other, data, {k: v for k, v in data.manifest.items() if k != "files"})
+    names = sorted(p.name for p in gen_of(other).iterdir())
+    assert "token_vectors.npy" not in names and "token_spans.npy" not in names
+    s = Searcher.open(other, model="hash")
+    assert s.token_states is None and not s.late_ready()
+    assert s.search("الأطفال المهربين", 3).hits

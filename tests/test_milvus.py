@@ -319,9 +319,13 @@ def test_cli_milvus_backend(tmp_path):
 
 
 @pytest.mark.slow
-def test_parity_with_the_embedded_default_real_model(real_searcher, real_index_dir, tmp_path):
+def test_parity_with_the_embedded_default_real_model(real_searcher, real_index_dir, tmp_path,
+                                                    monkeypatch):
     """On the bundled report with the real model: the Milvus backend and the embedded default
-    agree on the top passage for at least 95% of the dev questions."""
+    agree on the top passage for at least 95% of the dev questions. Milvus keeps no token
+    states, so it ranks with the fusion fitted without them: the embedded engine is compared
+    without them too (with them it ranks differently by design, docs/evaluation.md)."""
+    monkeypatch.setattr(real_searcher, "token_states", None)
     uri = str(tmp_path / "real.db")
     export_index(store.read_index(real_index_dir), uri)
     milvus = MilvusSearcher.open(uri, model="e5-small")

@@ -96,7 +96,7 @@ def test_softmax_linear_and_the_fitted_model_round_trip():
 def test_the_bundled_fusion_names_the_current_features():
     bundled = fusion.default_fusion()
     assert bundled is not None
-    assert bundled.features == rank_features.FEATURES
+    assert bundled.features == rank_features.FEATURES + rank_features.LATE_FEATURES
     assert bundled.embedding == "e5-small"
     assert np.all(np.isfinite(bundled.weights))
 

@@ -21,8 +21,10 @@ What it fits (the features: :mod:`fahras.retrieval.answer.features`):
    ``sure_above``, above which at most ``1 - SURE`` of the fitting questions are unanswerable
    (between the two: a likely answer).
 
-Each is fitted twice: with every feature (``dense``, for the embedding model it was fitted
-with) and without the embedding features (``lexical``, for any other model).
+Each is fitted three times: with every feature (``late``, for the embedding model it was
+fitted with and an index with token states), without the late-interaction features (``dense``,
+the same model without token states) and without the embedding features either (``lexical``,
+for any other model).
 
 **Cross-validation**: ``--folds`` folds by group -- each set of the report is one group, each
 document of a corpus another (its questions in both languages, and the negatives made from
@@ -52,6 +54,7 @@ from answer_data import load_items  # noqa: E402
 from fahras.retrieval.answer.ask import _answer_span  # noqa: E402
 from fahras.retrieval.answer.features import (  # noqa: E402
     DENSE,
+    LATE,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
     SIGNS,
@@ -205,12 +208,15 @@ def decide_all(recs: list[Record], chooser: Linear) -> list[dict]:
     return out
 
 
-def fit_variant(recs: list[Record], dense: bool, negatives: tuple[str, ...] = NEGATIVES
-                ) -> Variant:
+def fit_variant(recs: list[Record], dense: bool, negatives: tuple[str, ...] = NEGATIVES,
+                late: bool = False) -> Variant:
     """The chooser and the refusal model fitted on ``recs`` (of the negatives made from
-    answerable questions, the kinds in ``negatives`` only)."""
-    s_names = tuple(f for f in SENTENCE_FEATURES if dense or f not in DENSE)
-    q_names = tuple(f for f in QUESTION_FEATURES if dense or f not in DENSE)
+    answerable questions, the kinds in ``negatives`` only); the late-interaction features
+    only with ``late``."""
+    s_names = tuple(f for f in SENTENCE_FEATURES
+                    if (dense or f not in DENSE) and (late or f not in LATE))
+    q_names = tuple(f for f in QUESTION_FEATURES
+                    if (dense or f not in DENSE) and (late or f not in LATE))
     recs = [r for r in recs if not r.item.negative or r.item.negative in negatives]
     train = [r for r in recs if r.item.answerable]
     chooser = fit_chooser(train, s_names)
@@ -288,7 +294,8 @@ def figures(recs: list[Record], outcomes: list[dict]) -> dict:
 
 
 def cross_validate(recs: list[Record], folds: int, dense: bool,
-                   negatives: tuple[str, ...] = NEGATIVES, seed: int = 0) -> list[dict]:
+                   negatives: tuple[str, ...] = NEGATIVES, late: bool = False,
+                   seed: int = 0) -> list[dict]:
     """Out-of-fold outcomes: each record decided by the model fitted without its group."""
     groups = sorted({r.item.group for r in recs})
     rng = np.random.default_rng(seed)
@@ -297,7 +304,7 @@ def cross_validate(recs: list[Record], folds: int, dense: bool,
     for f in range(folds):
         train = [r for r in recs if fold_of[r.item.group] != f]
         test = [i for i, r in enumerate(recs) if fold_of[r.item.group] == f]
-        variant = fit_variant(train, dense, negatives)
+        variant = fit_variant(train, dense, negatives, late)
         decided = decide_all([recs[i] for i in test], variant.chooser)
         for i, d in zip(test, decided):
             outcomes[i] = outcome(recs[i], d, variant)
@@ -348,16 +355,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(recs)} questions scored and featured in {time.perf_counter() - t0:.0f} s",
           file=sys.stderr)
     report, variants = {}, {}
-    for name, dense in (("dense", True), ("lexical", False)):
-        held = cross_validate(recs, args.folds, dense, made)
-        variant = fit_variant(recs, dense, made)
+    for name, dense, late in (("late", True, True), ("dense", True, False),
+                              ("lexical", False, False)):
+        held = cross_validate(recs, args.folds, dense, made, late)
+        variant = fit_variant(recs, dense, made, late)
         decided = decide_all(recs, variant.chooser)
         inside = [outcome(r, d, variant) for r, d in zip(recs, decided)]
         variants[name] = variant
         report[name] = {"held_out": figures(recs, held), "in_sample": figures(recs, inside)}
         print(f"\n== {name} variant\n" + render(report[name]["held_out"],
                                                   report[name]["in_sample"]))
-        if args.details and dense:
+        if args.details and late:
             with args.details.open("w", encoding="utf-8") as f:
                 for r, o, d in zip(recs, held, decided):
                     f.write(json.dumps({"set": r.item.set, "id": r.item.question.id,

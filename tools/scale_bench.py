@@ -313,13 +313,15 @@ def scale_curve(sizes: Sequence[int] = (1_000, 10_000, 100_000), *, model: str =
 def milvus_parity(question_files: Sequence[str | Path], model: str | None = None,
                   index_dir: str | Path | None = None) -> dict:
     """Top-passage agreement of the Milvus backend (Milvus Lite, the index's own vectors) with
-    the embedded default on question files, for Fahras' fusion and Milvus' RRF fusion."""
+    the embedded default without token states (Milvus has none) on question files, for Fahras'
+    fusion and Milvus' RRF fusion."""
     from fahras.index import store
     from fahras.retrieval.backends.milvus import MilvusSearcher, export_index
     from fahras.retrieval.evaluation.evaluate import load_questions
     from fahras.retrieval.searcher import Searcher
 
     embedded = Searcher.open(index_dir, model=model)
+    embedded.token_states = None  # Milvus keeps none: both rank by the fusion without them
     uri = str(Path(tempfile.mkdtemp(prefix="fahras-parity-")) / "parity.db")
     export_index(store.read_index(embedded.index_dir), uri)
     milvus = MilvusSearcher.open(uri, model=model)

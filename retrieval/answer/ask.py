@@ -153,7 +153,9 @@ def answer_scored(searcher, scored, k: int, *, model=None) -> AskResult:
     result = searcher.result(scored, k)
     order = scored.order()
     dense = scored.query_vector is not None and searcher.n_sentences > 0
-    variant = model.variant(getattr(searcher.embedder, "name", None) if dense else None, dense)
+    late = scored.query_tokens is not None and searcher.token_states is not None
+    variant = model.variant(getattr(searcher.embedder, "name", None) if dense else None, dense,
+                            late)
     d = decide(searcher, scored, variant, order)
     out = AskResult(result.query, False, None, result.hits, result)
     if d.pool is None:

@@ -64,12 +64,13 @@ SENTENCE_FEATURES = (
     "cos", "cos_gap", "cos_rank", "cos_local_gap", "cos_window", "fused_rel", "rank_inv", "beyond_top",
     "dense_gap", "only_dense", "lex_sent", "lex_sent_gap", "lex_rank", "lex_local_gap",
     "lex_unweighted", "lex_window", "lex_pass", "lex_pass_gap", "pairs", "novel", "type_ok",
-    "type_miss", "counts_asked", "list_mismatch", "length", "position", "pinned")
+    "type_miss", "counts_asked", "list_mismatch", "length", "position", "pinned",
+    "late", "late_gap")
 # An English question reaches the Arabic sentences through the embeddings and a few expansions:
 # these features get a second weight for it (``NAME_en``: the value for a Latin-script
 # question, 0 for an Arabic one).
 FOR_LATIN = ("cos", "cos_gap", "cos_rank", "cos_window", "lex_sent", "lex_window", "lex_rank",
-             "fused_rel", "dense_gap")
+             "fused_rel", "dense_gap", "late", "late_gap")
 SENTENCE_FEATURES += tuple(f"{f}_en" for f in FOR_LATIN)
 QUESTION_FEATURES = (
     "best_logit", "best_share", "best_cos", "cos_spread", "dense_z", "fused_margin", "lex_ctx",
@@ -92,6 +93,10 @@ SIGNS = {**{f: 1 for f in ("best_logit", "best_share", "best_cos", "cos_spread",
 DENSE = frozenset({"cos", "cos_gap", "cos_rank", "cos_local_gap", "cos_window", "dense_gap",
                    "best_cos", "cos_spread", "dense_z", "cos_en", "cos_gap_en", "cos_rank_en",
                    "cos_window_en", "dense_gap_en"})
+# Late interaction (fahras.retrieval.late): each candidate sentence's MaxSim with the question
+# and its gap to the best, with an index that has token states (0 without: the model's
+# ``late`` variant weighs them, the ``dense`` one does not).
+LATE = frozenset({"late", "late_gap", "late_en", "late_gap_en"})
 
 
 @dataclass
@@ -209,6 +214,17 @@ def _local_max(values: np.ndarray, passages: list[int]) -> np.ndarray:
     return np.array([best[p] for p in passages])
 
 
+def _late_scores(searcher, scored, rows: list[int]) -> np.ndarray:
+    """Each candidate sentence's MaxSim with the question (zeros without token states)."""
+    from fahras.retrieval.late import maxsim
+
+    tokens = scored.query_tokens
+    states = getattr(searcher, "token_states", None)
+    if tokens is None or states is None:
+        return np.zeros(len(rows))
+    return maxsim(tokens, states, np.asarray(rows, dtype=np.int64) + searcher.n_rows)
+
+
 def sentence_features(searcher, scored, q: Question, order: list[int] | None = None
                       ) -> Pool | None:
     """The candidates of a question and their features (None: no candidate); ``order``:
@@ -231,6 +247,7 @@ def sentence_features(searcher, scored, q: Question, order: list[int] | None = N
     eligible = scored.eligible
     top_fused = max(float(scored.fused[eligible].max()), 1e-9)
     top_dense = float(scored.dense[eligible].max())
+    ms = _late_scores(searcher, scored, rows)
     cov = _Coverage(table, q)
     lex_sent = cov.shares([cov.row(r) for r in rows])
     lex_pass = cov.shares([cov.passage(p) for p in passages])
@@ -241,6 +258,7 @@ def sentence_features(searcher, scored, q: Question, order: list[int] | None = N
         "cos": cos, "cos_gap": cos - cos.max(), "cos_rank": 1.0 / _rank_of(cos),
         "cos_local_gap": cos - _local_max(cos, passages),
         "cos_window": _window_cosines(searcher, table, sents, scored.query_vector),
+        "late": ms, "late_gap": ms - ms.max(),
         "fused_rel": np.ones(n) if pinned else np.maximum(scored.fused[passages], 0) / top_fused,
         "rank_inv": 1.0 / rank, "beyond_top": (rank > TOP).astype(np.float64),
         "dense_gap": scored.dense[passages] - top_dense,

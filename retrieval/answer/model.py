@@ -10,8 +10,10 @@ Two logistic regressions, written by ``python tools/calibrate_answers.py --write
   answer.
 
 Each is stored as feature names, the means and scales that standardize them, coefficients and
-an intercept: a prediction is one dot product (no scikit-learn at run time). The model holds two
-*variants*: ``dense``, fitted with the embedding model named in ``embedding``, and ``lexical``,
+an intercept: a prediction is one dot product (no scikit-learn at run time). The model holds three
+*variants*: ``late``, fitted with the embedding model named in ``embedding`` on every feature,
+late interaction included (an index with token states); ``dense``, the same without the late
+features (:data:`fahras.retrieval.answer.features.LATE`); and ``lexical``,
 fitted without the features that come from the embeddings
 (:data:`fahras.retrieval.answer.features.DENSE`) -- the one used with another embedding model,
 whose cosines the numbers would misread, or with no query vector (lexical-only search).
@@ -105,10 +107,15 @@ class AnswerModel:
         return {"embedding": self.embedding,
                 "variants": {k: v.to_json() for k, v in self.variants.items()}, **self.meta}
 
-    def variant(self, embedding: str | None, dense: bool) -> Variant:
-        """The ``dense`` variant for the embedding model it was fitted with, else ``lexical``."""
-        if dense and embedding == self.embedding and "dense" in self.variants:
-            return self.variants["dense"]
+    def variant(self, embedding: str | None, dense: bool, late: bool = False) -> Variant:
+        """For the embedding model it was fitted with, the ``late`` variant when the question
+        has token states to compare (:mod:`fahras.retrieval.late`), else ``dense``; with
+        another model or no query vector, ``lexical``."""
+        if dense and embedding == self.embedding:
+            if late and "late" in self.variants:
+                return self.variants["late"]
+            if "dense" in self.variants:
+                return self.variants["dense"]
         return self.variants["lexical"]
 
 
