@@ -90,27 +90,33 @@ def maxsim(query: np.ndarray, states, units: np.ndarray) -> np.ndarray:
     return out
 
 
-def scores(query: np.ndarray, states, rows: np.ndarray, sentence_rows: np.ndarray,
-           n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """MaxSim of ``rows`` and of their best sentence, as arrays over all ``n_rows`` passages
-    (NaN where not scored). ``sentence_rows``: the index's (passage, start, end) rows; a
-    sentence's unit follows the passages'. A passage without sentences is its own best."""
+def _by_passage(score_units, rows: np.ndarray, sentence_rows: np.ndarray,
+                n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """``score_units(units)`` for ``rows`` and their sentences (a sentence's unit follows the
+    passages'), spread as arrays over all ``n_rows`` passages: each passage's own score and its
+    best sentence's (its own without sentences; NaN: not scored)."""
     passage = np.full(n_rows, np.nan)
     sentence = np.full(n_rows, np.nan)
     if not len(rows):
         return passage, sentence
     mine = (np.flatnonzero(np.isin(sentence_rows[:, 0], rows)) if len(sentence_rows)
             else np.zeros(0, dtype=np.int64))
-    both = maxsim(query, states, np.concatenate([rows, mine + n_rows]).astype(np.int64))
-    passage[rows] = both[:len(rows)]
+    values = score_units(np.concatenate([rows, mine + n_rows]).astype(np.int64))
+    passage[rows] = values[:len(rows)]
     sentence[rows] = passage[rows]
     if len(mine):
-        owner = sentence_rows[mine, 0]
         best = np.full(n_rows, -np.inf)
-        np.maximum.at(best, owner, both[len(rows):])
-        has = np.unique(owner)
+        np.maximum.at(best, sentence_rows[mine, 0], values[len(rows):])
+        has = np.isfinite(best)
         sentence[has] = best[has]
     return passage, sentence
+
+
+def scores(query: np.ndarray, states, rows: np.ndarray, sentence_rows: np.ndarray,
+           n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """MaxSim of ``rows`` and of their best sentence, as arrays over all ``n_rows`` passages
+    (NaN where not scored). ``sentence_rows``: the index's (passage, start, end) rows."""
+    return _by_passage(lambda units: maxsim(query, states, units), rows, sentence_rows, n_rows)
 
 
 class PieceStats:
@@ -134,32 +140,23 @@ def piece_coverage(pieces: np.ndarray, states, rows: np.ndarray, sentence_rows: 
                    n_rows: int, stats: PieceStats) -> tuple[np.ndarray, np.ndarray]:
     """For ``rows`` and their best sentence, the IDF-weighted share of ``pieces`` (a hint's
     token ids) among the unit's token ids, as arrays over all ``n_rows`` (NaN: not scored)."""
-    passage = np.full(n_rows, np.nan)
-    sentence = np.full(n_rows, np.nan)
-    if not len(rows) or not len(pieces):
-        return passage, sentence
+    if not len(pieces):
+        return np.full(n_rows, np.nan), np.full(n_rows, np.nan)
     w = stats.idf(pieces)
     w = w / w.sum()
     distinct, where = np.unique(pieces, return_inverse=True)
     weight = np.bincount(where.ravel(), weights=w, minlength=len(distinct))  # per distinct piece
-    mine = (np.flatnonzero(np.isin(sentence_rows[:, 0], rows)) if len(sentence_rows)
-            else np.zeros(0, dtype=np.int64))
-    units = np.concatenate([rows, mine + n_rows]).astype(np.int64)
-    spans = states.spans[units]
-    lengths = spans[:, 1] - spans[:, 0]
-    ids = (np.concatenate([states.ids[a:b] for a, b in spans]) if lengths.sum()
-           else np.zeros(0, np.int32))
-    owner = np.repeat(np.arange(len(units)), lengths)
-    at = np.clip(np.searchsorted(distinct, ids), 0, len(distinct) - 1)
-    hit = distinct[at] == ids
-    present = np.zeros((len(units), len(distinct)), dtype=bool)
-    present[owner[hit], at[hit]] = True
-    share = present @ weight
-    passage[rows] = share[:len(rows)]
-    sentence[rows] = passage[rows]
-    if len(mine):
-        best = np.full(n_rows, -np.inf)
-        np.maximum.at(best, sentence_rows[mine, 0], share[len(rows):])
-        has = np.isfinite(best)
-        sentence[has] = best[has]
-    return passage, sentence
+
+    def shares(units: np.ndarray) -> np.ndarray:
+        spans = states.spans[units]
+        lengths = spans[:, 1] - spans[:, 0]
+        ids = (np.concatenate([states.ids[a:b] for a, b in spans]) if lengths.sum()
+               else np.zeros(0, np.int32))
+        owner = np.repeat(np.arange(len(units)), lengths)
+        at = np.clip(np.searchsorted(distinct, ids), 0, len(distinct) - 1)
+        hit = distinct[at] == ids
+        present = np.zeros((len(units), len(distinct)), dtype=bool)
+        present[owner[hit], at[hit]] = True
+        return present @ weight
+
+    return _by_passage(shares, rows, sentence_rows, n_rows)
