@@ -50,6 +50,7 @@ class OnnxEncoder:
         self.threads = threads or config.query_threads()
         self.prepacked = prepack
         self._pad = self.tokenizer.pad_id
+        self._skips: dict[str, int] = {}  # prompt -> ids before a text's own
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -88,8 +89,16 @@ class OnnxEncoder:
 
     def _ids(self, texts: Sequence[str], prompt: str | None) -> tuple[list[list[int]], int]:
         prefix = self.prompts.get(prompt, "") if prompt else ""
-        skip = len(self.tokenizer.encode(prefix, self.max_length)) - 1 if prefix else 1
+        skip = self._skip(prefix)
         return [self.tokenizer.encode(prefix + t, self.max_length) for t in texts], skip
+
+    def _skip(self, prefix: str) -> int:
+        """How many ids a text's own start after: the prompt's and the first special token."""
+        if not prefix:
+            return 1
+        if prefix not in self._skips:
+            self._skips[prefix] = len(self.tokenizer.encode(prefix, self.max_length)) - 1
+        return self._skips[prefix]
 
     def encode_with_tokens(self, texts: Sequence[str], prompt: str | None = None,
                            batch_size: int = 16) -> tuple[np.ndarray, list[np.ndarray]]:

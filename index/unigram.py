@@ -135,9 +135,10 @@ class UnigramTokenizer:
             ids = ids[:max(0, max_length - 2)]
         return [self.bos_id, *ids, self.eos_id]
 
-    def _lookup(self, words: list[str]) -> list[dict[tuple[int, int], int]]:
-        """For each word, ``(start, end) -> piece id`` of its substrings that are pieces: one
-        binary search over the sorted pieces for all the candidates of all the words."""
+    def _lookup(self, words: list[str]) -> list[dict[tuple[int, int], tuple[int, float]]]:
+        """For each word, ``(start, end) -> (piece id, score)`` of its substrings that are
+        pieces: one binary search over the sorted pieces for all the candidates of all the
+        words, and one read of their scores."""
         longest = self._longest
         spans = [[(i, j) for i in range(len(w)) for j in range(i + 1, min(len(w), i + longest) + 1)]
                  for w in words]
@@ -147,12 +148,15 @@ class UnigramTokenizer:
         wanted = np.array(candidates, dtype=self._pieces.dtype)
         at = np.minimum(np.searchsorted(self._pieces, wanted), len(self._pieces) - 1)
         hit = self._pieces[at] == wanted
-        pids = np.where(hit, self._piece_ids[at], -1).tolist()
+        found = np.where(hit, self._piece_ids[at], -1)
+        scores = self._scores[np.maximum(found, 0)].tolist()
+        pids = found.tolist()
         if any("\0" in w for w in words):  # numpy drops trailing NULs: "x\0" would be "x"
             pids = [-1 if "\0" in c else pid for c, pid in zip(candidates, pids)]
         out, k = [], 0
         for sp in spans:
-            out.append({span: pid for span, pid in zip(sp, pids[k:k + len(sp)]) if pid >= 0})
+            out.append({span: (pid, score) for span, pid, score
+                        in zip(sp, pids[k:k + len(sp)], scores[k:k + len(sp)]) if pid >= 0})
             k += len(sp)
         return out
 
@@ -168,20 +172,21 @@ class UnigramTokenizer:
         if pos < len(text):
             yield text[pos:], None
 
-    def _viterbi(self, word: str, found: dict[tuple[int, int], int]) -> list[int]:
+    def _viterbi(self, word: str, found: dict[tuple[int, int], tuple[int, float]]) -> list[int]:
         """The best segmentation of one pre-token into pieces (tokenizers' encode_optimized);
         ``found``: its substrings that are pieces (:meth:`_lookup`)."""
-        n, scores = len(word), self._scores
+        n = len(word)
         best = [0.0] * (n + 1)
         start: list[int | None] = [None] * (n + 1)
         piece = [0] * (n + 1)
         for i in range(n):
             here = best[i]
             for end in range(i + 1, min(n, i + self._longest) + 1):
-                pid = found.get((i, end))
-                if pid is None:
+                hit = found.get((i, end))
+                if hit is None:
                     continue
-                score = float(scores[pid]) + here
+                pid, score = hit
+                score += here
                 if start[end] is None or score > best[end]:
                     best[end], start[end], piece[end] = score, i, pid
             if (i, i + 1) not in found:  # no piece for this character: unknown

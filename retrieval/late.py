@@ -79,15 +79,40 @@ def maxsim(query: np.ndarray, states, units: np.ndarray) -> np.ndarray:
     if not len(full):
         return out
     q = np.asarray(query, dtype=np.float32)
+    sims, where = _similarities(q, states.vectors, spans[full])
     lengths = spans[full, 1] - spans[full, 0]
-    tokens = np.concatenate([states.vectors[a:b] for a, b in spans[full]])
-    sims = q @ tokens.astype(np.float32, copy=False).T          # (query tokens, tokens)
-    ends = np.cumsum(lengths)
-    bounds = np.column_stack([ends - lengths, ends]).reshape(-1)  # start, end, start, end ...
-    sims = np.concatenate([sims, np.full((len(q), 1), -np.inf, np.float32)], axis=1)
-    # reduceat over (start, end) pairs: the even entries are each unit's maximum.
-    out[full] = np.maximum.reduceat(sims, bounds, axis=1)[:, ::2].mean(axis=0)
+    bounds = np.column_stack([where, where + lengths]).reshape(-1)  # start, end, start, end ...
+    sims = np.concatenate([sims, np.full((1, len(q)), -np.inf, np.float32)])
+    # reduceat over (start, end) pairs: the even entries are each unit's best match for every
+    # query token.
+    out[full] = np.maximum.reduceat(sims, bounds, axis=0)[::2].mean(axis=1)
     return out
+
+
+def _similarities(q: np.ndarray, vectors: np.ndarray,
+                  spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cosines of ``q``'s rows with the rows the (non-empty) ``spans`` cover, as (rows,
+    query tokens), and where each span's rows start in it. Overlapping and adjacent spans (a
+    passage's sentences are stored one after another) are read as one block, in place: no
+    copy of the token states, and each row is multiplied once."""
+    blocks: list[list[int]] = []
+    for a, b in sorted({(int(a), int(b)) for a, b in spans}):
+        if blocks and a <= blocks[-1][1]:
+            blocks[-1][1] = max(blocks[-1][1], b)
+        else:
+            blocks.append([a, b])
+    starts = np.array([a for a, _ in blocks])
+    sizes = np.array([b - a for a, b in blocks])
+    offsets = np.cumsum(sizes) - sizes
+    sims = np.empty((int(sizes.sum()), len(q)), dtype=np.float32)
+    qt = q.T
+    for (a, b), k in zip(blocks, offsets):
+        block = vectors[a:b]
+        if block.dtype != np.float32:
+            block = block.astype(np.float32)
+        np.matmul(block, qt, out=sims[k:k + b - a])  # (tokens, query): faster than q @ block.T
+    at = np.searchsorted(starts, spans[:, 0], side="right") - 1
+    return sims, offsets[at] + (spans[:, 0] - starts[at])
 
 
 def _by_passage(score_units, rows: np.ndarray, sentence_rows: np.ndarray,

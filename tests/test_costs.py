@@ -60,7 +60,7 @@ def test_a_page_of_made_up_names_costs_about_an_ordinary_long_query(hash_searche
     s = hash_searcher
     s.search(_ordinary(99), 10)  # warm: glossary and name vocabulary loaded
     names, ordinary = [], []
-    for seed in range(3):  # interleaved, new words each time
+    for seed in range(5):  # interleaved, new words each time
         q = _pseudo_names(seed)
         assert len(q) == 5000 and len(q.split()) > 600
         names.append(_timed(lambda: s.search(q, 10)))

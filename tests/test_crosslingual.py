@@ -168,6 +168,34 @@ def test_both_spellings_of_a_name_are_found(report_tokens):
     assert {"برغر", "بيرغر"} <= found
 
 
+def test_the_skeleton_filter_passes_what_a_scan_of_every_core_would(report_tokens):
+    # The filter compares each distinct skeleton once and skips those whose letters rule the
+    # word out before aligning: it must pass the same cores as aligning every core.
+    import random
+
+    from fahras.retrieval.crosslingual import names
+
+    matcher = NameMatcher(report_tokens)
+    rng = random.Random(5)
+    words = ["kakosimou", "torrevillas", "schotter", "berger", "colombia", "ghada"] + [
+        "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(rng.randint(2, 5)))
+        for _ in range(60)]
+    for word in words:
+        sk = names.latin_skeleton(word)
+        if not sk:  # no consonant to compare ("huhoha"): no candidate
+            assert matcher.candidates(word) == []
+            continue
+        limit = 1 if len(sk) <= 4 else 2
+        found = []
+        for order, core in enumerate(matcher._cores):
+            ask = names.arabic_skeleton(core)
+            d = names._close(sk, ask, limit) if ask else None
+            if d is not None:
+                found.append((d, order, core))
+        want = sorted(found)[:names.MAX_CANDIDATES] if len(found) > names.MAX_CANDIDATES else found
+        assert matcher.candidates(word) == [c for _, _, c in sorted(want, key=lambda f: f[1])]
+
+
 @pytest.mark.parametrize("latin, arabic, other", [
     ("Guatemala", "غواتيمالا", "غانا"),
     ("Zambia", "زامبيا", "زيمبابوي"),

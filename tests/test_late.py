@@ -34,6 +34,27 @@ def test_maxsim_matches_a_loop_over_tokens():
     assert late.maxsim(q[:0], states, np.array([0])).tolist() == [0.0]
 
 
+def test_maxsim_of_units_that_share_overlap_or_repeat_rows_matches_the_loop():
+    # A sentence that is its whole passage shares the passage's rows; units may come in any
+    # order and twice. Rows are read in blocks: each unit must still see its own rows only.
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(14, 8))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    spans = np.array([[0, 5], [0, 5], [2, 4], [5, 9], [9, 9], [11, 14], [3, 12]])
+    states = TokenStates(vectors.astype(np.float16), spans.astype(np.int64),
+                         np.zeros(14, np.int32))
+    q = rng.normal(size=(3, 8))
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    units = np.array([5, 3, 1, 0, 2, 4, 6, 3])
+    got = late.maxsim(q, states, units)
+    rows = vectors.astype(np.float16).astype(np.float32)
+    want = [_naive_maxsim(q, rows[a:b]) for a, b in spans[units]]
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    f32 = late.in_memory(states)
+    assert f32.vectors.dtype == np.float32
+    np.testing.assert_allclose(late.maxsim(q, f32, units), want, atol=1e-6)
+
+
 def test_a_passage_scores_its_best_sentence_and_unscored_ones_are_nan():
     rng = np.random.default_rng(3)
     # 3 passages, then 3 sentences: two of passage 0, none of passage 1, one of passage 2.

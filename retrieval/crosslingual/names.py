@@ -266,13 +266,17 @@ class NameMatcher:
                     continue
                 readings = self._cores.setdefault(core, {})
                 readings[tok] = min(readings.get(tok, cost), cost)
-        # Skeletons by length: the edit-distance filter only compares skeletons whose lengths
-        # differ by at most its limit, so a word is compared with a few buckets, not all.
-        self._by_length: dict[int, list[tuple[int, str, str]]] = {}
+        # Distinct skeletons by length: the edit-distance filter only compares skeletons whose
+        # lengths differ by at most its limit, so a word is compared with a few buckets, not
+        # all, and with each skeleton once however many cores share it.
+        by_skeleton: dict[str, list[tuple[int, str]]] = {}
         for order, core in enumerate(self._cores):
             ask = arabic_skeleton(core)
             if ask:
-                self._by_length.setdefault(len(ask), []).append((order, core, ask))
+                by_skeleton.setdefault(ask, []).append((order, core))
+        self._by_length: dict[int, list[tuple[str, frozenset[str], list[tuple[int, str]]]]] = {}
+        for ask, cores in by_skeleton.items():
+            self._by_length.setdefault(len(ask), []).append((ask, frozenset(ask), cores))
 
     def __len__(self) -> int:
         return len(self._cores)
@@ -282,12 +286,17 @@ class NameMatcher:
         if not sk:
             return []
         limit = 1 if len(sk) <= 4 else 2
+        classes = [frozenset(_COMPATIBLE.get(c, "")) for c in sk]
         found = []
         for n in range(len(sk) - limit, len(sk) + limit + 1):
-            for order, core, ask in self._by_length.get(n, ()):
+            for ask, letters, cores in self._by_length.get(n, ()):
+                # A lower bound of the distance: each class none of whose letters the skeleton
+                # has costs an edit of its own. Most skeletons stop here, before the alignment.
+                if sum(letters.isdisjoint(c) for c in classes) > limit:
+                    continue
                 d = _close(sk, ask, limit)
                 if d is not None:
-                    found.append((d, order, core))
+                    found.extend((d, order, core) for order, core in cores)
         if len(found) > MAX_CANDIDATES:  # keep the closest skeletons: the alignment is costly
             found = sorted(found)[:MAX_CANDIDATES]
         return [core for _, _, core in sorted(found, key=lambda f: f[1])]  # vocabulary order
