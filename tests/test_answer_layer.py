@@ -91,6 +91,21 @@ def test_question_features_name_what_the_passage_lacks(hash_searcher, question, 
     assert x["entity_missing"] == float(bool(entities))
 
 
+@pytest.mark.parametrize("question, entities", [
+    # a person's names one after the other are one entity, found by the last ("Mr. Rachedi")
+    ("According to Mohamed Rachedi, what rights does Algeria guarantee to migrants?",
+     ["Algeria", "Rachedi"]),
+    ("What did Stephen Mora and Olivia Torrevillas say?", ["Mora", "Torrevillas"]),
+    ("Did Mohamed speak before Rachedi?", ["Mohamed", "Rachedi"]),  # two names, apart
+])
+def test_an_english_question_names_a_person_by_the_last_of_their_names(hash_searcher, question,
+                                                                       entities):
+    scored = hash_searcher.score(question)
+    assert {e["source"] for e in scored.expansions if e["kind"] == "name"} >= set(
+        entities) - {"Algeria"}
+    assert sorted(u.source for u in Question.of(hash_searcher, scored).entities) == entities
+
+
 def test_a_word_no_passage_has_is_absent(hash_searcher):
     s = hash_searcher
     scored = s.score("ما هي ميزانية الفريق العامل المعني بتهريب المهاجرين؟")

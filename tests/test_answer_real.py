@@ -109,15 +109,16 @@ TARGETS = {  # set: (answer at least, false refusals at most)
 # fall further -- dev-broad (answer >= 0.80, false refusals <= 0.08), XQuAD English (answer >=
 # 0.60), and the unanswerable sets (refused >= 0.85; before: 0.72, 0.90, -).
 REACHED = {
-    "xquad-ar-dev/en": (0.57, 0.08),  # 0.54 before late interaction
+    "xquad-ar-dev/en": (0.58, 0.08),  # 0.54 before late interaction, 0.57 before the
+    # chooser's corpus weights and the person-name entity (2026-12-02)
     # dev.tsv grades 3 rows: 3 of 3 with late interaction (2 of 3 before)
     "dev": (1.0, 0.05),
     # heldout.tsv (issue 4: answer >= 0.90): 25 of its 30 graded rows on the held-out folds
     # since the report's glossary lost its "word" rows (they read as written from questions)
     "heldout": (0.83, 0.05),
-    "dev-broad": (0.47, 0.37),
+    "dev-broad": (0.48, 0.35),
 }
-REFUSED = {"dev-broad-unanswerable": 0.62, "unanswerable": 0.58, "unanswerable_more": 0.62}
+REFUSED = {"dev-broad-unanswerable": 0.63, "unanswerable": 0.58, "unanswerable_more": 0.62}
 # The variant without token states (an index over their budget, Milvus) is held to the figures
 # the answer model had before them.
 BEFORE = {"xquad-ar-dev/en": (0.54, 0.08), "dev": (0.66, 0.05), "heldout": (0.83, 0.05),

@@ -119,13 +119,23 @@ def _entities(text: str, latin: bool, expansions, units: list[Unit]) -> list[Uni
     names = country_forms()
     out: list[Unit] = []
     if latin:
+        previous, last = None, None  # the last name entity and its source word
         for exp in expansions or ():
             arabic = [str(f) for f in exp.get("arabic", ()) or ()]
+            source = str(exp.get("source", ""))
             if exp.get("kind") == "name" or any(normalize(f).strip() in names for f in arabic):
                 unit = next((u for u in units if u.kind == "expansion"
-                             and u.source == str(exp.get("source", ""))), None)
-                if unit is not None:
+                             and u.source == source), None)
+                if unit is None:
+                    continue
+                # A person's names written one after the other ("Mohamed Rachedi") are one
+                # entity, which a passage names by its last word ("Mr. Rachedi").
+                if (exp.get("kind") == "name" and previous is not None
+                        and f"{previous} {source}" in text):
+                    out[out.index(last)] = unit
+                else:
                     out.append(unit)
+                previous, last = (source, unit) if exp.get("kind") == "name" else (None, None)
         return out
     keys = content_keys(text)
     i = 0
