@@ -119,7 +119,7 @@ def _entities(text: str, latin: bool, expansions, units: list[Unit]) -> list[Uni
     names = country_forms()
     out: list[Unit] = []
     if latin:
-        previous, last = None, None  # the last name entity and its source word
+        previous, last = None, None  # the source word of the last name, and its entity
         for exp in expansions or ():
             arabic = [str(f) for f in exp.get("arabic", ()) or ()]
             source = str(exp.get("source", ""))
