@@ -303,6 +303,12 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict]:
     return gen, manifest
 
 
+def has_token_states(index_dir: Path) -> bool:
+    """Whether the index's current generation lists its token states (the manifest alone)."""
+    files = read_manifest(index_dir)[1]["files"]
+    return all(n in files for n in OPTIONAL_ARRAYS)
+
+
 def read_index(index_dir: Path, verify: bool = True) -> IndexData:
     """Load an index, checking every file against the manifest."""
     index_dir = Path(index_dir)

@@ -176,6 +176,7 @@ def test_an_index_written_without_token_states_still_opens(built, tmp_path):
     store.write_index(other, data, {k: v for k, v in data.manifest.items() if k != "files"})
     names = sorted(p.name for p in gen_of(other).iterdir())
     assert "token_vectors.npy" not in names and "token_spans.npy" not in names
+    assert store.has_token_states(built) and not store.has_token_states(other)
     s = Searcher.open(other, model="hash")
     assert s.token_states is None and not s.late_ready()
     assert s.search("الأطفال المهربين", 3).hits

@@ -162,7 +162,7 @@ def open_searcher(corpus_docs: Path | None, cache: Path, model: str | None):
     if corpus_docs is None:
         return Searcher.open(None, model=model), None
     index_dir = cache / f"index-{corpus_docs.parent.name}"
-    if not store.exists(index_dir) or store.read_index(index_dir).token_states is None:
+    if not store.exists(index_dir) or not store.has_token_states(index_dir):
         # (an index built before token states is rebuilt: its vectors are reused)
         print(f"indexing {corpus_docs} into {index_dir} ...", file=sys.stderr)
         build_index(sorted(corpus_docs.glob("*.txt")), index_dir=index_dir, model=model)

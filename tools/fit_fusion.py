@@ -70,7 +70,7 @@ def corpus_index(docs: Path, model: str | None) -> Path:
 
     key = hashlib.sha256(str(docs.resolve()).encode()).hexdigest()[:12]
     path = config.home() / "fit-indexes" / f"{docs.parent.name}-{key}"
-    if not store.exists(path) or store.read_index(path).token_states is None:
+    if not store.exists(path) or not store.has_token_states(path):
         # (an index built before token states is rebuilt: its vectors are reused)
         print(f"indexing {docs} -> {path}", file=sys.stderr)
         build_index([str(docs)], index_dir=path, model=model, progress=False)
