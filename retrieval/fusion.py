@@ -98,9 +98,10 @@ class FittedFusion:
                 "weights": [round(float(w), 6) for w in self.weights],
                 "embedding": self.embedding}
 
-    def holds_for(self, embedding: str, features: Sequence[str]) -> bool:
-        """Whether these weights apply: fitted with this embedding model, on these features."""
-        return embedding == self.embedding and tuple(features) == self.features
+    def holds_for(self, embedding: str | None, available: Sequence[str]) -> bool:
+        """Whether these weights apply: fitted with this embedding model, on features all
+        ``available``."""
+        return embedding == self.embedding and set(self.features) <= set(available)
 
 
 @lru_cache(maxsize=1)
@@ -115,13 +116,6 @@ def default_fusions() -> tuple[FittedFusion, ...]:
         return ()
 
 
-def default_fusion() -> FittedFusion | None:
-    """The first bundled fitted fusion, or None if the package has none."""
-    models = default_fusions()
-    return models[0] if models else None
-
-
 def choose(models, embedding: str | None, available: Sequence[str]) -> FittedFusion | None:
     """The first of ``models`` fitted for this embedding model on features all available."""
-    return next((m for m in models if m.embedding == embedding
-                 and set(m.features) <= set(available)), None)
+    return next((m for m in models if m.holds_for(embedding, available)), None)

@@ -91,10 +91,11 @@ def test_softmax_linear_and_the_fitted_model_round_trip():
     assert back.holds_for("e5-small", ("a", "b"))
     assert not back.holds_for("hash", ("a", "b"))
     assert not back.holds_for("e5-small", ("a",))
+    assert back.holds_for("e5-small", ("a", "b", "late"))  # more features available: it holds
 
 
 def test_the_bundled_fusion_names_the_current_features():
-    bundled = fusion.default_fusion()
+    bundled = next(iter(fusion.default_fusions()), None)
     assert bundled is not None
     assert bundled.features == rank_features.FEATURES + rank_features.LATE_FEATURES
     assert bundled.embedding == "e5-small"
