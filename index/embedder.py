@@ -50,6 +50,11 @@ def _hash32(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little") >> 1
 
 
+def document_prompt(prompts) -> str | None:
+    """The name of a model's prompt for documents (``passage`` or ``document``), if it has one."""
+    return next((p for p in ("passage", "document") if p in (prompts or {})), None)
+
+
 class HashingEmbedder:
     """Deterministic feature-hashing embedder (no model): for tests and smoke runs only."""
 
@@ -116,7 +121,7 @@ class SentenceTransformerEmbedder:
         self.dim = self.info.dim
         prompts = getattr(self._model, "prompts", {}) or {}
         self._query_prompt = "query" if "query" in prompts else None
-        self._doc_prompt = next((p for p in ("passage", "document") if p in prompts), None)
+        self._doc_prompt = document_prompt(prompts)
 
     @property
     def fingerprint(self) -> str:
@@ -131,45 +136,47 @@ class SentenceTransformerEmbedder:
                                       convert_to_numpy=True, show_progress_bar=False)
         return _as_matrix(vecs, self.dim)
 
+    def _prompt(self, name: str | None) -> tuple[str, int]:
+        """A prompt's text and how many token ids come before a text's own after it (the
+        prompt's and the first special token)."""
+        prompt = (getattr(self._model, "prompts", {}) or {}).get(name or "", "")
+        return prompt, (len(self._model.tokenizer(prompt)["input_ids"]) - 1 if prompt else 1)
+
+    @staticmethod
+    def _states(out: dict, skip: int) -> np.ndarray:
+        """One text's token states from sentence-transformers' ``output_value=None`` output:
+        the prompt's and the special tokens left out, L2-normalized (float32)."""
+        n = int(out["attention_mask"].sum())
+        v = out["token_embeddings"][skip:n - 1].detach().cpu().numpy().astype(np.float32)
+        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
     def encode_query_tokens(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """A query's embedding and its token states (the prompt's and the special tokens left
         out, L2-normalized), as :class:`OnnxQueryEmbedder` gives them."""
         from fahras.config import query_threads
 
-        prompt = (getattr(self._model, "prompts", {}) or {}).get(self._query_prompt or "", "")
-        skip = len(self._model.tokenizer(prompt)["input_ids"]) - 1 if prompt else 1
+        _, skip = self._prompt(self._query_prompt)
         with torch_threads(query_threads()):
             out = self._model.encode([text], prompt_name=self._query_prompt, output_value=None,
                                      batch_size=1, show_progress_bar=False)[0]
-        n = int(out["attention_mask"].sum())
-        states = out["token_embeddings"][skip:n - 1].detach().cpu().numpy().astype(np.float32)
-        states /= np.maximum(np.linalg.norm(states, axis=1, keepdims=True), 1e-12)
         vec = out["sentence_embedding"].detach().cpu().numpy()
-        return _as_matrix(vec, self.dim)[0], states
+        return _as_matrix(vec, self.dim)[0], self._states(out, skip)
 
     def encode_document_tokens(self, texts: Sequence[str], progress: bool = False
                                ) -> list[np.ndarray]:
         """Documents' token states (:mod:`fahras.index.token_states`)."""
         from fahras.config import batch_threads
 
-        prompt = (getattr(self._model, "prompts", {}) or {}).get(self._doc_prompt or "", "")
-        skip = len(self._model.tokenizer(prompt)["input_ids"]) - 1 if prompt else 1
+        _, skip = self._prompt(self._doc_prompt)
         with torch_threads(batch_threads()):
             outs = self._model.encode(list(texts), prompt_name=self._doc_prompt,
                                       output_value=None, batch_size=self.batch_size,
                                       show_progress_bar=progress)
-        states = []
-        for out in outs:
-            n = int(out["attention_mask"].sum())
-            v = out["token_embeddings"][skip:n - 1].detach().cpu().numpy().astype(np.float32)
-            states.append(v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12))
-        return states
+        return [self._states(out, skip) for out in outs]
 
     def pieces(self, texts: Sequence[str], document: bool = True) -> list[np.ndarray]:
         """The token ids the token states are of (a document's after its prompt)."""
-        prompt = (getattr(self._model, "prompts", {}) or {}).get(
-            (self._doc_prompt if document else None) or "", "")
-        skip = len(self._model.tokenizer(prompt)["input_ids"]) - 1 if prompt else 1
+        prompt, skip = self._prompt(self._doc_prompt if document else None)
         limit = getattr(self._model, "max_seq_length", None)
         out = []
         for t in texts:
@@ -244,9 +251,7 @@ class OnnxQueryEmbedder:
     def pieces(self, texts: Sequence[str], document: bool = True) -> list[np.ndarray]:
         """The token ids the token states are of (no model run: the tokenizer alone)."""
         enc = self.encoder
-        prompt = (next((p for p in ("passage", "document") if p in enc.prompts), None)
-                  if document else None)
-        return enc.pieces(list(texts), prompt)
+        return enc.pieces(list(texts), document_prompt(enc.prompts) if document else None)
 
     def encode_document_tokens(self, texts: Sequence[str], progress: bool = False
                                ) -> list[np.ndarray]:
@@ -258,8 +263,7 @@ class OnnxQueryEmbedder:
         if self._batch_encoder is None:
             self._batch_encoder = OnnxEncoder(self.folder, threads=config.batch_threads())
         enc = self._batch_encoder
-        prompt = next((p for p in ("passage", "document") if p in enc.prompts), None)
-        return enc.encode_with_tokens(list(texts), prompt=prompt)[1]
+        return enc.encode_with_tokens(list(texts), prompt=document_prompt(enc.prompts))[1]
 
     def encode_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if self._documents is None:

@@ -52,6 +52,20 @@ def test_onnx_and_sentence_transformers_embed_alike(e5_home):
     assert docs.min() >= 0.99999  # documents go through sentence-transformers either way
 
 
+def test_onnx_and_sentence_transformers_give_the_same_token_states(e5_home):
+    fast, slow = get_embedder("e5-small"), SentenceTransformerEmbedder("e5-small")
+    texts = ["ما هي ميزانية الفريق العامل؟", "Who opened the meeting?"]
+    for text in texts:
+        (qa, ta), (qb, tb) = fast.encode_query_tokens(text), slow.encode_query_tokens(text)
+        assert ta.shape == tb.shape and len(ta) > 0
+        assert (ta * tb).sum(axis=1).min() >= 0.9999
+        assert float(qa @ qb) >= 0.9999
+    for a, b, pa, pb in zip(fast.encode_document_tokens(texts), slow.encode_document_tokens(texts),
+                            fast.pieces(texts), slow.pieces(texts)):
+        assert pa.tolist() == pb.tolist() and a.shape == b.shape == (len(pa), fast.dim)
+        assert (a * b).sum(axis=1).min() >= 0.9999
+
+
 def test_same_top10_on_the_broad_development_set(real_index_dir, e5_home, monkeypatch):
     from fahras.retrieval.evaluation.evaluate import load_questions
     from fahras.retrieval.searcher import Searcher
