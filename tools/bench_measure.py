@@ -132,7 +132,8 @@ def measure_latency(searcher, questions: Sequence[str], rounds: int) -> dict:
     }
     names = list(calls)
     times: dict[str, list[float]] = {n: [] for n in names}
-    parts: dict[str, list[float]] = {"encode_ms": [], "lexical_ms": [], "dense_ms": []}
+    parts: dict[str, list[float]] = {"encode_ms": [], "lexical_ms": [], "dense_ms": [],
+                                     "late_ms": []}  # late: an index with token states only
     for r in range(rounds):
         for i, q in enumerate(questions):
             shift = (i + r) % len(names)
