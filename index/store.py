@@ -305,8 +305,11 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict]:
 
 def has_token_states(index_dir: Path) -> bool:
     """Whether the index's current generation lists its token states (the manifest alone)."""
-    files = read_manifest(index_dir)[1]["files"]
-    return all(n in files for n in OPTIONAL_ARRAYS)
+    return _lists_token_states(read_manifest(index_dir)[1])
+
+
+def _lists_token_states(manifest: dict) -> bool:
+    return all(n in manifest["files"] for n in OPTIONAL_ARRAYS)  # all or none
 
 
 def read_index(index_dir: Path, verify: bool = True) -> IndexData:
@@ -314,7 +317,7 @@ def read_index(index_dir: Path, verify: bool = True) -> IndexData:
     index_dir = Path(index_dir)
     gen, manifest = read_manifest(index_dir)
     optional = [n for n in OPTIONAL_JSON if n in manifest["files"]]
-    with_tokens = all(n in manifest["files"] for n in OPTIONAL_ARRAYS)
+    with_tokens = _lists_token_states(manifest)
     for name in (*JSON_FILES, *optional, *ARRAY_FILES, *(OPTIONAL_ARRAYS if with_tokens else ())):
         path = gen / name
         meta = manifest["files"].get(name)
